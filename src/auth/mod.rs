@@ -1,0 +1,6 @@
+//! Who is asking: passwords, sessions, the `CurrentUser` extractor and permission checks.
+
+pub mod current_user;
+pub mod password;
+pub mod permissions;
+pub mod tokens;

@@ -1,0 +1,210 @@
+//! The command line: `serve`, `migrate`, and `org add` / `user add` so a fresh install gets
+//! its first admin without touching the database by hand.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use crate::auth::password;
+use crate::config::Settings;
+use crate::db::{self, DbConnection, organisations, users};
+use crate::domain::account::NewAccount;
+use crate::domain::category::Category;
+use crate::domain::role::OrgKind;
+use crate::startup::Application;
+
+#[derive(Parser)]
+#[command(name = "passerelle", version, about = "The escalation desk between a platform and child-protection partners")]
+struct Cli {
+    /// A TOML configuration file; PASSERELLE_* environment variables override it.
+    #[arg(long, global = true, env = "PASSERELLE_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web server (applies pending migrations first).
+    Serve {
+        /// Seed demonstration organisations, users and cases if the database has none, and print how to sign in.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage organisations.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Add a partner organisation.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// The organisation is a DSA trusted flagger.
+        #[arg(long, requires = "authority")]
+        trusted_flagger: bool,
+        /// The authority that designated it (the Digital Services Coordinator).
+        #[arg(long)]
+        authority: Option<String>,
+        /// Its areas of expertise, as comma-separated category codes (e.g. harassment,grooming).
+        #[arg(long, default_value = "")]
+        areas: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user. Staff roles join the platform's organisation; partner roles need --org.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// partner_caseworker, partner_admin, liaison or platform_admin.
+        #[arg(long)]
+        role: String,
+        /// The partner organisation's name (partner roles only).
+        #[arg(long)]
+        org: Option<String>,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref(), std::env::vars()) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("passerelle: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_new(&settings.log).unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+    let outcome = match cli.command {
+        Command::Serve { demo } => serve(settings, demo),
+        Command::Migrate => db::connect(settings.database_url.expose(), 1).map(|_| ()).map_err(|e| e.to_string()),
+        Command::Org { command } => with_db(&settings, |conn| org_command(conn, command)),
+        Command::User { command } => with_db(&settings, |conn| user_command(conn, command)),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("passerelle: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn with_db(settings: &Settings, work: impl FnOnce(&mut DbConnection) -> Result<(), String>) -> Result<(), String> {
+    let pool = db::connect(settings.database_url.expose(), 1).map_err(|e| e.to_string())?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    work(&mut conn)
+}
+
+fn serve(settings: Settings, demo: bool) -> Result<(), String> {
+    actix_web::rt::System::new().block_on(async move {
+        let public_url = settings.public_url.clone();
+        let pool = db::connect(settings.database_url.expose(), settings.pool_size).map_err(|e| e.to_string())?;
+        if demo {
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            crate::demo::seed(&mut conn).map_err(|e| e.to_string())?;
+        }
+        let app = Application::build_with_pool(settings, pool).map_err(|e| e.to_string())?;
+        println!("Passerelle is listening on port {} — open {public_url}", app.port());
+        app.run_until_stopped().await.map_err(|e| e.to_string())
+    })
+}
+
+fn org_command(conn: &mut DbConnection, command: OrgCommand) -> Result<(), String> {
+    let OrgCommand::Add { name, trusted_flagger, authority, areas } = command;
+    let mut expertise = Vec::new();
+    for code in areas.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+        expertise.push(Category::parse(code).ok_or_else(|| format!("unknown category {code:?}"))?);
+    }
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("the organisation needs a name".into());
+    }
+    if organisations::find_by_name(conn, name).map_err(|e| e.to_string())?.is_some() {
+        return Err(format!("an organisation named {name:?} already exists"));
+    }
+    let id = organisations::insert(
+        conn,
+        &organisations::NewOrganisation {
+            name,
+            kind: OrgKind::Partner.code(),
+            trusted_flagger,
+            designating_authority: authority.as_deref(),
+            designated_on: None,
+            expertise: organisations::NewOrganisation::expertise_codes(&expertise),
+            created_at: db::now(),
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    println!("organisation {name:?} added (id {id})");
+    Ok(())
+}
+
+fn user_command(conn: &mut DbConnection, command: UserCommand) -> Result<(), String> {
+    let UserCommand::Add { email, name, role, org, password_stdin } = command;
+    let (clear, generated) = if password_stdin {
+        let mut input = String::new();
+        std::io::stdin().read_to_string(&mut input).map_err(|e| e.to_string())?;
+        (input.trim_end_matches(['\r', '\n']).to_owned(), false)
+    } else {
+        (password::generate(), true)
+    };
+    let account = NewAccount::parse(&email, &name, &role, &clear).map_err(|errors| {
+        errors.iter().map(|(field, key)| format!("{field}: {key}")).collect::<Vec<_>>().join("; ")
+    })?;
+    let organisation = if account.role.is_staff() {
+        organisations::platform(conn).map_err(|e| e.to_string())?.ok_or("the platform organisation is missing")?
+    } else {
+        let org = org.ok_or("partner roles need --org <organisation name>")?;
+        organisations::find_by_name(conn, &org).map_err(|e| e.to_string())?.ok_or(format!("no organisation named {org:?}"))?
+    };
+    if !organisation.kind.allows(account.role) {
+        return Err(format!("{} is not a role in {:?}", account.role, organisation.name));
+    }
+    if users::email_taken(conn, account.email.as_str()).map_err(|e| e.to_string())? {
+        return Err(format!("{} already has an account", account.email.as_str()));
+    }
+    let hash = password::hash(&account.password).map_err(|e| e.to_string())?;
+    users::insert(
+        conn,
+        &users::NewUser {
+            organisation_id: organisation.id.0,
+            email: account.email.as_str(),
+            display_name: &account.display_name,
+            password_hash: &hash,
+            role: account.role.code(),
+            locale: None,
+            created_at: db::now(),
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    println!("user {} added to {:?} as {}", account.email.as_str(), organisation.name, account.role);
+    if generated {
+        println!("password (shown once): {}", account.password);
+    }
+    Ok(())
+}

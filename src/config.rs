@@ -1,0 +1,128 @@
+//! Typed settings: built-in defaults, then an optional TOML file, then `PASSERELLE_*` variables.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// A value that must never reach a log line (a database URL may carry a password).
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Everything the server needs to start. Every key is documented in README.md.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// `postgres://…` for PostgreSQL; anything else is a SQLite file path.
+    pub database_url: Secret,
+    pub host: String,
+    pub port: u16,
+    /// The address users reach the portal at; `https://` turns on `Secure` cookies.
+    pub public_url: String,
+    /// How long a sign-in lasts, in hours.
+    pub session_hours: i64,
+    pub pool_size: u32,
+    /// A `tracing` filter such as `info` or `passerelle=debug`.
+    pub log: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: Secret::new("passerelle.db"),
+            host: "127.0.0.1".into(),
+            port: 8080,
+            public_url: "http://127.0.0.1:8080".into(),
+            session_hours: 12,
+            pool_size: 8,
+            log: "info".into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("invalid configuration in {path}: {source}")]
+    Parse { path: String, source: Box<toml::de::Error> },
+    #[error("invalid value for {key}: {value:?}")]
+    Env { key: String, value: String },
+}
+
+impl Settings {
+    /// Loads the file (if given) and then applies environment overrides from `env`.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl Iterator<Item = (String, String)>,
+    ) -> Result<Settings, ConfigError> {
+        let mut settings = match file {
+            Some(path) => {
+                let shown = path.display().to_string();
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: shown.clone(), source })?;
+                toml::from_str(&text).map_err(|source| ConfigError::Parse { path: shown, source: Box::new(source) })?
+            }
+            None => Settings::default(),
+        };
+        for (key, value) in env {
+            settings.apply_env(&key, value)?;
+        }
+        Ok(settings)
+    }
+
+    fn apply_env(&mut self, key: &str, value: String) -> Result<(), ConfigError> {
+        let invalid = |value: String| ConfigError::Env { key: key.to_owned(), value };
+        match key {
+            "DATABASE_URL" | "PASSERELLE_DATABASE_URL" => self.database_url = Secret::new(value),
+            "PASSERELLE_HOST" => self.host = value,
+            "PASSERELLE_PORT" => self.port = value.parse().map_err(|_| invalid(value))?,
+            "PASSERELLE_PUBLIC_URL" => self.public_url = value,
+            "PASSERELLE_SESSION_HOURS" => self.session_hours = value.parse().map_err(|_| invalid(value))?,
+            "PASSERELLE_POOL_SIZE" => self.pool_size = value.parse().map_err(|_| invalid(value))?,
+            "PASSERELLE_LOG" => self.log = value,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Cookies are marked `Secure` whenever the portal is served over TLS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let env = [("PASSERELLE_PORT".to_string(), "9000".to_string()), ("DATABASE_URL".into(), "x.db".into())];
+        let settings = Settings::load(None, env.into_iter()).map_err(|e| e.to_string());
+        assert_eq!(settings.as_ref().map(|s| s.port), Ok(9000));
+        assert_eq!(settings.map(|s| s.database_url.expose().to_owned()), Ok("x.db".into()));
+    }
+
+    #[test]
+    fn a_bad_number_is_a_clear_error() {
+        let env = [("PASSERELLE_PORT".to_string(), "eighty".to_string())];
+        let error = Settings::load(None, env.into_iter()).err().map(|e| e.to_string());
+        assert_eq!(error, Some("invalid value for PASSERELLE_PORT: \"eighty\"".into()));
+    }
+}

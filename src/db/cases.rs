@@ -1,0 +1,401 @@
+//! Cases: storing a new escalation, finding one within the reader's scope, and the keyset-paged lists.
+
+use chrono::{Datelike, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::{cases, organisations, users};
+use super::{Db, DbConnection, decode};
+use crate::domain::case_fields::{AgeBand, Ground, Urgency};
+use crate::domain::case_status::CaseStatus;
+use crate::domain::category::Category;
+use crate::domain::ids::{CaseId, OrgId, UserId};
+use crate::domain::new_case::{GOOD_FAITH_VERSION, NewCase};
+use crate::domain::priority::Priority;
+
+/// Whose cases a reader may see: one partner organisation's, or (staff) every one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Organisation(OrgId),
+    Everything,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = cases)]
+struct CaseRow {
+    id: i64,
+    reference: String,
+    organisation_id: i64,
+    filed_by: i64,
+    assignee_id: Option<i64>,
+    status: String,
+    category: String,
+    urgency: String,
+    priority: String,
+    ground: String,
+    explanation: String,
+    age_band: String,
+    partner_reference: Option<String>,
+    external_references: Option<String>,
+    authorities_involved: bool,
+    authorities_details: Option<String>,
+    good_faith_version: String,
+    good_faith_at: NaiveDateTime,
+    received_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    decided_at: Option<NaiveDateTime>,
+    closed_at: Option<NaiveDateTime>,
+}
+
+/// A stored escalation, every code decoded.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub id: CaseId,
+    pub reference: String,
+    pub organisation_id: OrgId,
+    pub filed_by: UserId,
+    pub assignee_id: Option<UserId>,
+    pub status: CaseStatus,
+    pub category: Category,
+    pub urgency: Urgency,
+    pub priority: Priority,
+    pub ground: Ground,
+    pub explanation: String,
+    pub age_band: AgeBand,
+    pub partner_reference: Option<String>,
+    pub external_references: Option<String>,
+    pub authorities_involved: bool,
+    pub authorities_details: Option<String>,
+    pub good_faith_version: String,
+    pub good_faith_at: NaiveDateTime,
+    pub received_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub decided_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+}
+
+impl TryFrom<CaseRow> for Case {
+    type Error = diesel::result::Error;
+
+    fn try_from(row: CaseRow) -> QueryResult<Self> {
+        Ok(Case {
+            id: CaseId(row.id),
+            organisation_id: OrgId(row.organisation_id),
+            filed_by: UserId(row.filed_by),
+            assignee_id: row.assignee_id.map(UserId),
+            status: decode("status", &row.status, CaseStatus::parse)?,
+            category: decode("category", &row.category, Category::parse)?,
+            urgency: decode("urgency", &row.urgency, Urgency::parse)?,
+            priority: decode("priority", &row.priority, Priority::parse)?,
+            ground: decode("ground", &row.ground, Ground::parse)?,
+            age_band: decode("age band", &row.age_band, AgeBand::parse)?,
+            reference: row.reference,
+            explanation: row.explanation,
+            partner_reference: row.partner_reference,
+            external_references: row.external_references,
+            authorities_involved: row.authorities_involved,
+            authorities_details: row.authorities_details,
+            good_faith_version: row.good_faith_version,
+            good_faith_at: row.good_faith_at,
+            received_at: row.received_at,
+            updated_at: row.updated_at,
+            decided_at: row.decided_at,
+            closed_at: row.closed_at,
+        })
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = cases)]
+struct CaseInsert<'a> {
+    reference: &'a str,
+    organisation_id: i64,
+    filed_by: i64,
+    status: &'a str,
+    category: &'a str,
+    urgency: &'a str,
+    priority: &'a str,
+    ground: &'a str,
+    explanation: &'a str,
+    age_band: &'a str,
+    partner_reference: Option<&'a str>,
+    external_references: Option<&'a str>,
+    authorities_involved: bool,
+    authorities_details: Option<&'a str>,
+    good_faith_version: &'a str,
+    good_faith_at: NaiveDateTime,
+    search_text: &'a str,
+    received_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+/// The human-friendly reference of a case: `ESC-<year of receipt>-<id, six digits or more>`.
+pub fn reference_for(id: CaseId, received_at: NaiveDateTime) -> String {
+    format!("ESC-{}-{:06}", received_at.year(), id.0)
+}
+
+/// Stores a new case as `submitted` and returns its id and reference. The caller's transaction
+/// also stores its items and its first event.
+pub fn insert(
+    conn: &mut DbConnection,
+    case: &NewCase,
+    organisation: OrgId,
+    filer: UserId,
+    priority: Priority,
+    now: NaiveDateTime,
+) -> QueryResult<(CaseId, String)> {
+    // The reference needs the id, so the row starts with a unique placeholder, replaced at once.
+    let placeholder = format!("pending-{}-{}", filer.0, crate::auth::tokens::random_token());
+    let id = diesel::insert_into(cases::table)
+        .values(CaseInsert {
+            reference: &placeholder,
+            organisation_id: organisation.0,
+            filed_by: filer.0,
+            status: CaseStatus::Submitted.code(),
+            category: case.category.code(),
+            urgency: case.urgency.code(),
+            priority: priority.code(),
+            ground: case.ground.code(),
+            explanation: &case.explanation,
+            age_band: case.age_band.code(),
+            partner_reference: case.partner_reference.as_deref(),
+            external_references: case.external_references.as_deref(),
+            authorities_involved: case.authorities_involved,
+            authorities_details: case.authorities_details.as_deref(),
+            good_faith_version: GOOD_FAITH_VERSION,
+            good_faith_at: now,
+            search_text: "",
+            received_at: now,
+            updated_at: now,
+        })
+        .returning(cases::id)
+        .get_result(conn)
+        .map(CaseId)?;
+    let reference = reference_for(id, now);
+    let mut search = vec![reference.clone(), case.explanation.clone()];
+    search.extend(case.partner_reference.clone());
+    search.extend(case.items.iter().map(|item| item.locator.as_str().to_owned()));
+    diesel::update(cases::table.find(id.0))
+        .set((cases::reference.eq(&reference), cases::search_text.eq(search.join("\n").to_lowercase())))
+        .execute(conn)?;
+    Ok((id, reference))
+}
+
+fn scoped(scope: Scope) -> cases::BoxedQuery<'static, Db> {
+    match scope {
+        Scope::Organisation(org) => cases::table.filter(cases::organisation_id.eq(org.0)).into_boxed(),
+        Scope::Everything => cases::table.into_boxed(),
+    }
+}
+
+/// The case with this reference if the reader's scope includes it; another organisation's case
+/// is exactly as absent as one that does not exist.
+pub fn find_by_reference(conn: &mut DbConnection, reference: &str, scope: Scope) -> QueryResult<Option<Case>> {
+    scoped(scope)
+        .filter(cases::reference.eq(reference.to_owned()))
+        .select(CaseRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Case::try_from)
+        .transpose()
+}
+
+/// Records a status change and the moments it marks.
+pub fn set_status(conn: &mut DbConnection, id: CaseId, status: CaseStatus, now: NaiveDateTime) -> QueryResult<usize> {
+    let target = cases::table.find(id.0);
+    match status {
+        CaseStatus::Decided => diesel::update(target)
+            .set((cases::status.eq(status.code()), cases::updated_at.eq(now), cases::decided_at.eq(Some(now))))
+            .execute(conn),
+        CaseStatus::Closed | CaseStatus::Withdrawn => diesel::update(target)
+            .set((cases::status.eq(status.code()), cases::updated_at.eq(now), cases::closed_at.eq(Some(now))))
+            .execute(conn),
+        CaseStatus::Reopened => diesel::update(target)
+            .set((
+                cases::status.eq(status.code()),
+                cases::updated_at.eq(now),
+                cases::closed_at.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn),
+        _ => diesel::update(target)
+            .set((cases::status.eq(status.code()), cases::updated_at.eq(now)))
+            .execute(conn),
+    }
+}
+
+pub fn set_assignee(conn: &mut DbConnection, id: CaseId, assignee: UserId, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(cases::table.find(id.0))
+        .set((cases::assignee_id.eq(Some(assignee.0)), cases::updated_at.eq(now)))
+        .execute(conn)
+}
+
+pub fn touch(conn: &mut DbConnection, id: CaseId, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(cases::table.find(id.0)).set(cases::updated_at.eq(now)).execute(conn)
+}
+
+/// How a list is ordered; each order has its own keyset cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    Newest,
+    Urgency,
+}
+
+/// Who a list is narrowed to by assignee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    Unassigned,
+    User(UserId),
+}
+
+/// Where the previous page ended: the last row's priority (for `Sort::Urgency`) and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub priority: Priority,
+    pub id: CaseId,
+}
+
+impl Cursor {
+    /// `p1.1234`: the priority code and the id, for a URL.
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.priority.code(), self.id.0)
+    }
+
+    pub fn decode(raw: &str) -> Option<Cursor> {
+        let (priority, id) = raw.split_once('.')?;
+        Some(Cursor { priority: Priority::parse(priority)?, id: CaseId(id.parse().ok()?) })
+    }
+}
+
+/// A list request: the reader's scope, then the filters they chose.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub status: Option<CaseStatus>,
+    pub category: Option<Category>,
+    pub urgency: Option<Urgency>,
+    pub assignee: Option<AssigneeFilter>,
+    pub organisation: Option<OrgId>,
+    pub filed_by: Option<UserId>,
+    /// Lower-cased text matched against the reference, reported items and description.
+    pub text: Option<String>,
+    pub sort: Sort,
+    pub after: Option<Cursor>,
+}
+
+/// One line of a case list.
+#[derive(Debug, Clone)]
+pub struct CaseSummary {
+    pub id: CaseId,
+    pub reference: String,
+    pub status: CaseStatus,
+    pub category: Category,
+    pub urgency: Urgency,
+    pub priority: Priority,
+    pub organisation: String,
+    pub assignee: Option<String>,
+    pub received_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+type SummaryRow = (i64, String, String, String, String, String, String, Option<String>, NaiveDateTime, NaiveDateTime);
+
+/// Escapes `%`, `_` and `\` so user text is matched literally by `LIKE … ESCAPE '\'`.
+fn like_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// One page of cases in the reader's scope, plus whether another page follows.
+/// Keyset pagination: every page costs what the first one costs.
+pub fn list(
+    conn: &mut DbConnection,
+    scope: Scope,
+    filter: &CaseFilter,
+    page_size: i64,
+) -> QueryResult<(Vec<CaseSummary>, bool)> {
+    let mut query = scoped(scope);
+    if let Some(status) = filter.status {
+        query = query.filter(cases::status.eq(status.code()));
+    }
+    if let Some(category) = filter.category {
+        query = query.filter(cases::category.eq(category.code()));
+    }
+    if let Some(urgency) = filter.urgency {
+        query = query.filter(cases::urgency.eq(urgency.code()));
+    }
+    match filter.assignee {
+        Some(AssigneeFilter::Unassigned) => query = query.filter(cases::assignee_id.is_null()),
+        Some(AssigneeFilter::User(user)) => query = query.filter(cases::assignee_id.eq(user.0)),
+        None => {}
+    }
+    if let Some(org) = filter.organisation {
+        query = query.filter(cases::organisation_id.eq(org.0));
+    }
+    if let Some(user) = filter.filed_by {
+        query = query.filter(cases::filed_by.eq(user.0));
+    }
+    if let Some(text) = filter.text.as_deref().filter(|t| !t.is_empty()) {
+        query = query.filter(cases::search_text.like(like_pattern(text)).escape('\\'));
+    }
+    match (filter.sort, filter.after) {
+        (Sort::Newest, Some(after)) => query = query.filter(cases::id.lt(after.id.0)),
+        (Sort::Urgency, Some(after)) => {
+            query = query.filter(
+                cases::priority
+                    .gt(after.priority.code())
+                    .or(cases::priority.eq(after.priority.code()).and(cases::id.lt(after.id.0))),
+            )
+        }
+        (_, None) => {}
+    }
+    query = match filter.sort {
+        Sort::Newest => query.order(cases::id.desc()),
+        Sort::Urgency => query.order((cases::priority.asc(), cases::id.desc())),
+    };
+    let ids: Vec<i64> = query.select(cases::id).limit(page_size + 1).load(conn)?;
+    let more = ids.len() as i64 > page_size;
+    let ids = &ids[..ids.len().min(page_size as usize)];
+    let rows: Vec<SummaryRow> = cases::table
+        .inner_join(organisations::table)
+        .left_join(users::table.on(cases::assignee_id.eq(users::id.nullable())))
+        .filter(cases::id.eq_any(ids))
+        .select((
+            cases::id,
+            cases::reference,
+            cases::status,
+            cases::category,
+            cases::urgency,
+            cases::priority,
+            organisations::name,
+            users::display_name.nullable(),
+            cases::received_at,
+            cases::updated_at,
+        ))
+        .load(conn)?;
+    let mut summaries = rows
+        .into_iter()
+        .map(|(id, reference, status, category, urgency, priority, organisation, assignee, received_at, updated_at)| {
+            Ok(CaseSummary {
+                id: CaseId(id),
+                status: decode("status", &status, CaseStatus::parse)?,
+                category: decode("category", &category, Category::parse)?,
+                urgency: decode("urgency", &urgency, Urgency::parse)?,
+                priority: decode("priority", &priority, Priority::parse)?,
+                reference,
+                organisation,
+                assignee,
+                received_at,
+                updated_at,
+            })
+        })
+        .collect::<QueryResult<Vec<_>>>()?;
+    summaries.sort_by_key(|s| ids.iter().position(|id| *id == s.id.0));
+    Ok((summaries, more))
+}

@@ -1,0 +1,120 @@
+//! Organisations: the platform and its trusted partners.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::organisations;
+use super::{DbConnection, decode};
+use crate::domain::category::Category;
+use crate::domain::ids::OrgId;
+use crate::domain::role::OrgKind;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = organisations)]
+struct OrganisationRow {
+    id: i64,
+    name: String,
+    kind: String,
+    trusted_flagger: bool,
+    designating_authority: Option<String>,
+    designated_on: Option<NaiveDate>,
+    expertise: String,
+}
+
+/// An organisation as the rest of the code sees it: typed, with its trusted-flagger record.
+#[derive(Debug, Clone)]
+pub struct Organisation {
+    pub id: OrgId,
+    pub name: String,
+    pub kind: OrgKind,
+    pub trusted_flagger: bool,
+    pub designating_authority: Option<String>,
+    pub designated_on: Option<NaiveDate>,
+    pub expertise: Vec<Category>,
+}
+
+impl TryFrom<OrganisationRow> for Organisation {
+    type Error = diesel::result::Error;
+
+    fn try_from(row: OrganisationRow) -> QueryResult<Self> {
+        Ok(Organisation {
+            id: OrgId(row.id),
+            kind: decode("organisation kind", &row.kind, OrgKind::parse)?,
+            expertise: Category::parse_list(&row.expertise),
+            name: row.name,
+            trusted_flagger: row.trusted_flagger,
+            designating_authority: row.designating_authority,
+            designated_on: row.designated_on,
+        })
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = organisations)]
+pub struct NewOrganisation<'a> {
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub trusted_flagger: bool,
+    pub designating_authority: Option<&'a str>,
+    pub designated_on: Option<NaiveDate>,
+    pub expertise: String,
+    pub created_at: NaiveDateTime,
+}
+
+impl NewOrganisation<'_> {
+    /// Stores the areas of expertise as the comma-separated codes `Category::parse_list` reads.
+    pub fn expertise_codes(areas: &[Category]) -> String {
+        areas.iter().map(|c| c.code()).collect::<Vec<_>>().join(",")
+    }
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewOrganisation<'_>) -> QueryResult<OrgId> {
+    diesel::insert_into(organisations::table)
+        .values(new)
+        .returning(organisations::id)
+        .get_result(conn)
+        .map(OrgId)
+}
+
+pub fn find(conn: &mut DbConnection, id: OrgId) -> QueryResult<Option<Organisation>> {
+    organisations::table
+        .find(id.0)
+        .select(OrganisationRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Organisation::try_from)
+        .transpose()
+}
+
+pub fn find_by_name(conn: &mut DbConnection, name: &str) -> QueryResult<Option<Organisation>> {
+    organisations::table
+        .filter(organisations::name.eq(name))
+        .select(OrganisationRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Organisation::try_from)
+        .transpose()
+}
+
+/// Every organisation, by name; there are hundreds at most.
+pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<Organisation>> {
+    organisations::table
+        .order(organisations::name.asc())
+        .select(OrganisationRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Organisation::try_from)
+        .collect()
+}
+
+/// The platform's own organisation, which staff belong to.
+pub fn platform(conn: &mut DbConnection) -> QueryResult<Option<Organisation>> {
+    organisations::table
+        .filter(organisations::kind.eq(OrgKind::Platform.code()))
+        .order(organisations::id.asc())
+        .select(OrganisationRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Organisation::try_from)
+        .transpose()
+}

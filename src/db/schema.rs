@@ -1,0 +1,105 @@
+//! The tables, written by hand with column types that mean the same on SQLite and PostgreSQL.
+
+diesel::table! {
+    organisations (id) {
+        id -> BigInt,
+        name -> Text,
+        kind -> Text,
+        trusted_flagger -> Bool,
+        designating_authority -> Nullable<Text>,
+        designated_on -> Nullable<Date>,
+        expertise -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        email -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        locale -> Nullable<Text>,
+        disabled_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (token_hash) {
+        token_hash -> Text,
+        user_id -> BigInt,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cases (id) {
+        id -> BigInt,
+        reference -> Text,
+        organisation_id -> BigInt,
+        filed_by -> BigInt,
+        assignee_id -> Nullable<BigInt>,
+        status -> Text,
+        category -> Text,
+        urgency -> Text,
+        priority -> Text,
+        ground -> Text,
+        explanation -> Text,
+        age_band -> Text,
+        partner_reference -> Nullable<Text>,
+        external_references -> Nullable<Text>,
+        authorities_involved -> Bool,
+        authorities_details -> Nullable<Text>,
+        good_faith_version -> Text,
+        good_faith_at -> Timestamp,
+        search_text -> Text,
+        received_at -> Timestamp,
+        updated_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    reported_items (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        position -> Integer,
+        locator_kind -> Text,
+        locator -> Text,
+        content_type -> Text,
+        seen_at -> Timestamp,
+        outcome -> Nullable<Text>,
+        reasons -> Nullable<Text>,
+        automated -> Nullable<Bool>,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    case_events (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        actor_id -> BigInt,
+        kind -> Text,
+        internal -> Bool,
+        body -> Nullable<Text>,
+        detail -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(users -> organisations (organisation_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(cases -> organisations (organisation_id));
+diesel::joinable!(reported_items -> cases (case_id));
+diesel::joinable!(case_events -> cases (case_id));
+diesel::joinable!(case_events -> users (actor_id));
+
+diesel::allow_tables_to_appear_in_same_query!(organisations, users, sessions, cases, reported_items, case_events);

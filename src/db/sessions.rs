@@ -1,0 +1,82 @@
+//! Server-side sessions: revocable, shared by every instance, keyed by the hash of the cookie.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{organisations, sessions, users};
+use super::{DbConnection, decode};
+use crate::domain::ids::{OrgId, UserId};
+use crate::domain::role::Role;
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = sessions)]
+pub struct NewSession<'a> {
+    pub token_hash: &'a str,
+    pub user_id: i64,
+    pub csrf_token: &'a str,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+/// The signed-in user behind a live session, with what every permission check needs.
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    pub user_id: UserId,
+    pub organisation_id: OrgId,
+    pub organisation_name: String,
+    pub role: Role,
+    pub display_name: String,
+    pub email: String,
+    pub locale: Option<String>,
+    pub csrf_token: String,
+    pub token_hash: String,
+}
+
+pub fn create(conn: &mut DbConnection, new: &NewSession<'_>) -> QueryResult<usize> {
+    diesel::insert_into(sessions::table).values(new).execute(conn)
+}
+
+type SessionRow = (i64, i64, String, String, String, String, Option<String>, String);
+
+/// The user of an unexpired session whose account is enabled, in one query.
+pub fn find_live(conn: &mut DbConnection, token_hash: &str, now: NaiveDateTime) -> QueryResult<Option<SessionUser>> {
+    let row: Option<SessionRow> = sessions::table
+        .inner_join(users::table.inner_join(organisations::table))
+        .filter(sessions::token_hash.eq(token_hash))
+        .filter(sessions::expires_at.gt(now))
+        .filter(users::disabled_at.is_null())
+        .select((
+            users::id,
+            users::organisation_id,
+            organisations::name,
+            users::role,
+            users::display_name,
+            users::email,
+            users::locale,
+            sessions::csrf_token,
+        ))
+        .first(conn)
+        .optional()?;
+    row.map(|(user_id, org_id, organisation_name, role, display_name, email, locale, csrf_token)| {
+        Ok(SessionUser {
+            user_id: UserId(user_id),
+            organisation_id: OrgId(org_id),
+            role: decode("role", &role, Role::parse)?,
+            organisation_name,
+            display_name,
+            email,
+            locale,
+            csrf_token,
+            token_hash: token_hash.to_owned(),
+        })
+    })
+    .transpose()
+}
+
+pub fn delete(conn: &mut DbConnection, token_hash: &str) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::token_hash.eq(token_hash))).execute(conn)
+}
+
+pub fn count_for_user(conn: &mut DbConnection, user: UserId) -> QueryResult<i64> {
+    sessions::table.filter(sessions::user_id.eq(user.0)).count().get_result(conn)
+}

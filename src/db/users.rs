@@ -1,0 +1,127 @@
+//! Users of every organisation, with their role and password hash.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{organisations, sessions, users};
+use super::{DbConnection, decode};
+use crate::domain::ids::{OrgId, UserId};
+use crate::domain::role::Role;
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub organisation_id: i64,
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub role: &'a str,
+    pub locale: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+}
+
+/// What signing in needs: the hash to check and whether the account may sign in.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct Credentials {
+    pub id: i64,
+    pub password_hash: String,
+    pub disabled_at: Option<NaiveDateTime>,
+}
+
+/// A user as listed for admins.
+#[derive(Debug, Clone)]
+pub struct UserSummary {
+    pub id: UserId,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub organisation: String,
+    pub disabled: bool,
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> QueryResult<UserId> {
+    diesel::insert_into(users::table).values(new).returning(users::id).get_result(conn).map(UserId)
+}
+
+pub fn credentials(conn: &mut DbConnection, email: &str) -> QueryResult<Option<Credentials>> {
+    users::table.filter(users::email.eq(email)).select(Credentials::as_select()).first(conn).optional()
+}
+
+pub fn email_taken(conn: &mut DbConnection, email: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(users::table.filter(users::email.eq(email)))).get_result(conn)
+}
+
+/// Every user with their organisation's name, for the admin page.
+pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<UserSummary>> {
+    let rows: Vec<(i64, String, String, String, String, Option<NaiveDateTime>)> = users::table
+        .inner_join(organisations::table)
+        .order((organisations::name.asc(), users::display_name.asc()))
+        .select((users::id, users::email, users::display_name, users::role, organisations::name, users::disabled_at))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, email, display_name, role, organisation, disabled_at)| {
+            Ok(UserSummary {
+                id: UserId(id),
+                role: decode("role", &role, Role::parse)?,
+                email,
+                display_name,
+                organisation,
+                disabled: disabled_at.is_some(),
+            })
+        })
+        .collect()
+}
+
+/// Staff who can be assigned a case, by name.
+pub fn assignable_staff(conn: &mut DbConnection) -> QueryResult<Vec<(UserId, String)>> {
+    let staff_roles = [Role::Liaison.code(), Role::PlatformAdmin.code()];
+    let rows: Vec<(i64, String)> = users::table
+        .filter(users::role.eq_any(staff_roles))
+        .filter(users::disabled_at.is_null())
+        .order(users::display_name.asc())
+        .select((users::id, users::display_name))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(id, name)| (UserId(id), name)).collect())
+}
+
+/// Whether `id` is an active staff member (a valid assignee).
+pub fn is_active_staff(conn: &mut DbConnection, id: UserId) -> QueryResult<bool> {
+    let staff_roles = [Role::Liaison.code(), Role::PlatformAdmin.code()];
+    diesel::select(diesel::dsl::exists(
+        users::table
+            .filter(users::id.eq(id.0))
+            .filter(users::role.eq_any(staff_roles))
+            .filter(users::disabled_at.is_null()),
+    ))
+    .get_result(conn)
+}
+
+/// Disables a user and ends every session they have, in the caller's transaction.
+pub fn disable(conn: &mut DbConnection, id: UserId, at: NaiveDateTime) -> QueryResult<usize> {
+    let changed = diesel::update(users::table.find(id.0).filter(users::disabled_at.is_null()))
+        .set(users::disabled_at.eq(Some(at)))
+        .execute(conn)?;
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(id.0))).execute(conn)?;
+    Ok(changed)
+}
+
+pub fn enable(conn: &mut DbConnection, id: UserId) -> QueryResult<usize> {
+    diesel::update(users::table.find(id.0)).set(users::disabled_at.eq(None::<NaiveDateTime>)).execute(conn)
+}
+
+pub fn set_locale(conn: &mut DbConnection, id: UserId, locale: Option<&str>) -> QueryResult<usize> {
+    diesel::update(users::table.find(id.0)).set(users::locale.eq(locale)).execute(conn)
+}
+
+pub fn organisation_of(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<OrgId>> {
+    users::table.find(id.0).select(users::organisation_id).first(conn).optional().map(|o| o.map(OrgId))
+}
+
+/// Display names of the given users, in one query.
+pub fn names(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<std::collections::HashMap<UserId, String>> {
+    let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    let rows: Vec<(i64, String)> =
+        users::table.filter(users::id.eq_any(ids)).select((users::id, users::display_name)).load(conn)?;
+    Ok(rows.into_iter().map(|(id, name)| (UserId(id), name)).collect())
+}

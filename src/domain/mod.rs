@@ -1,0 +1,14 @@
+//! Types that are valid by construction and the rules between them; no I/O here.
+
+pub mod account;
+pub mod case_status;
+pub mod category;
+pub mod case_fields;
+pub mod email_address;
+pub mod event_kind;
+pub mod ids;
+pub mod new_case;
+pub mod outcome;
+pub mod priority;
+pub mod reported_item;
+pub mod role;

@@ -1,0 +1,95 @@
+//! The error policy. Repository functions return `QueryResult`; domain rules return small
+//! `thiserror` enums that handlers turn into re-rendered pages with the message in place.
+//! Everything else becomes an `AppError`: a status code and a friendly page in the reader's
+//! language (rendered by `routes::error_page`), with the full cause logged and never shown.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, ResponseError};
+
+/// Marks a response as an error page still to be rendered, with the catalogue key of its message.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorPage(pub &'static str);
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Unknown, or not yours: the same answer either way.
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("sign-in required")]
+    SignInRequired,
+    /// A request no form of ours sends (bad encoding, a missing field); the key explains it.
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    #[error("CSRF token missing or wrong")]
+    CsrfRejected,
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        AppError::Internal(cause.to_string())
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(error: diesel::result::Error) -> Self {
+        AppError::Internal(format!("database: {error}"))
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(error: diesel::r2d2::PoolError) -> Self {
+        AppError::Internal(format!("database pool: {error}"))
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(error: askama::Error) -> Self {
+        AppError::Internal(format!("template: {error}"))
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(error: actix_web::error::BlockingError) -> Self {
+        AppError::Internal(format!("blocking pool: {error}"))
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::SignInRequired => StatusCode::SEE_OTHER,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let key = match self {
+            AppError::SignInRequired => {
+                return HttpResponse::SeeOther().insert_header((LOCATION, "/sign-in")).finish();
+            }
+            AppError::NotFound => "error_page.not_found",
+            AppError::Forbidden => "error_page.forbidden",
+            AppError::BadRequest(key) => key,
+            AppError::CsrfRejected => "error_page.csrf",
+            AppError::PayloadTooLarge => "error_page.too_large",
+            AppError::Internal(cause) => {
+                tracing::error!(%cause, "request failed");
+                "error_page.internal"
+            }
+        };
+        let mut response = HttpResponse::build(self.status_code()).finish();
+        response.extensions_mut().insert(ErrorPage(key));
+        response
+    }
+}

@@ -1,0 +1,157 @@
+//! Languages and message catalogues. Every user-facing string lives in `locales/*.toml`;
+//! code and templates refer to it by key.
+
+use std::collections::HashMap;
+
+use actix_web::HttpRequest;
+use actix_web::http::header::ACCEPT_LANGUAGE;
+
+text_enum! {
+    /// A language the portal speaks.
+    pub enum Lang {
+        En => "en",
+        Fr => "fr",
+    }
+}
+
+/// One language's messages, flattened to `section.key`.
+#[derive(Debug)]
+pub struct Catalogue {
+    lang: Lang,
+    messages: HashMap<String, String>,
+}
+
+impl Catalogue {
+    fn parse(lang: Lang, source: &str) -> Result<Self, String> {
+        let table: toml::Table = toml::from_str(source).map_err(|e| format!("catalogue {lang}: {e}"))?;
+        let mut messages = HashMap::new();
+        flatten("", &table, &mut messages).map_err(|key| format!("catalogue {lang}: {key} is not text"))?;
+        Ok(Self { lang, messages })
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    /// The message for `key`; a missing key shows itself (and a test keeps that from shipping).
+    pub fn get<'a>(&'a self, key: &'a str) -> &'a str {
+        match self.messages.get(key) {
+            Some(message) => message,
+            None => {
+                tracing::warn!(key, lang = %self.lang, "missing translation");
+                key
+            }
+        }
+    }
+
+    /// The label of an enum value: `get("<prefix>.<code>")`.
+    pub fn label(&self, prefix: &str, code: &str) -> String {
+        self.get(&format!("{prefix}.{code}")).to_owned()
+    }
+
+    /// The message for `key` with each `{name}` replaced by its value.
+    pub fn fill(&self, key: &str, values: &[(&str, &str)]) -> String {
+        let mut message = self.get(key).to_owned();
+        for (name, value) in values {
+            message = message.replace(&format!("{{{name}}}"), value);
+        }
+        message
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.messages.contains_key(key)
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.messages.keys().map(String::as_str)
+    }
+}
+
+fn flatten(prefix: &str, table: &toml::Table, into: &mut HashMap<String, String>) -> Result<(), String> {
+    for (key, value) in table {
+        let full = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        match value {
+            toml::Value::String(text) => {
+                into.insert(full, text.clone());
+            }
+            toml::Value::Table(inner) => flatten(&full, inner, into)?,
+            _ => return Err(full),
+        }
+    }
+    Ok(())
+}
+
+/// Both catalogues, loaded once at start-up from the files compiled into the binary.
+#[derive(Debug)]
+pub struct I18n {
+    en: Catalogue,
+    fr: Catalogue,
+}
+
+impl I18n {
+    pub fn load() -> Result<Self, String> {
+        Ok(Self {
+            en: Catalogue::parse(Lang::En, include_str!("../locales/en.toml"))?,
+            fr: Catalogue::parse(Lang::Fr, include_str!("../locales/fr.toml"))?,
+        })
+    }
+
+    pub fn catalogue(&self, lang: Lang) -> &Catalogue {
+        match lang {
+            Lang::En => &self.en,
+            Lang::Fr => &self.fr,
+        }
+    }
+}
+
+/// The user's own choice if they made one, else the browser's first supported language, else English.
+pub fn negotiate(preference: Option<&str>, request: &HttpRequest) -> Lang {
+    if let Some(lang) = preference.and_then(Lang::parse) {
+        return lang;
+    }
+    let header = request.headers().get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    from_accept_language(header)
+}
+
+/// Picks the highest-weighted supported language of an `Accept-Language` header.
+pub fn from_accept_language(header: &str) -> Lang {
+    let mut best: Option<(f32, Lang)> = None;
+    for part in header.split(',') {
+        let mut pieces = part.trim().split(';');
+        let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+        let weight = pieces
+            .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+            .unwrap_or(1.0);
+        let primary = tag.split('-').next().unwrap_or("");
+        if let Some(lang) = Lang::parse(primary) {
+            if best.is_none_or(|(w, _)| weight > w) {
+                best = Some((weight, lang));
+            }
+        }
+    }
+    best.map_or(Lang::En, |(_, lang)| lang)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_browser_language_is_used_by_weight() {
+        assert_eq!(from_accept_language("fr-FR,fr;q=0.9,en;q=0.8"), Lang::Fr);
+        assert_eq!(from_accept_language("de-DE,en;q=0.5,fr;q=0.7"), Lang::Fr);
+        assert_eq!(from_accept_language("de"), Lang::En);
+        assert_eq!(from_accept_language(""), Lang::En);
+    }
+
+    #[test]
+    fn both_catalogues_load_and_hold_the_same_keys() {
+        let i18n = I18n::load();
+        assert!(i18n.is_ok(), "{:?}", i18n.err());
+        let Ok(i18n) = i18n else { return };
+        let missing_fr: Vec<_> = i18n.en.keys().filter(|k| !i18n.fr.has(k)).collect();
+        let missing_en: Vec<_> = i18n.fr.keys().filter(|k| !i18n.en.has(k)).collect();
+        assert!(missing_fr.is_empty(), "missing in French: {missing_fr:?}");
+        assert!(missing_en.is_empty(), "missing in English: {missing_en:?}");
+    }
+}

@@ -1,0 +1,4 @@
+//! Platform administration: organisations and users. Platform admins only; anyone else gets 404.
+
+pub mod organisations;
+pub mod users;

@@ -1,0 +1,161 @@
+//! `GET/POST /admin/users`: create users with a role in an organisation; disable (ending every
+//! session at once) and enable them.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use crate::auth::current_user::CurrentUser;
+use crate::auth::password;
+use crate::db::organisations::{self, Organisation};
+use crate::db::users::{self, NewUser, UserSummary};
+use crate::db;
+use crate::domain::account::NewAccount;
+use crate::domain::ids::{OrgId, UserId};
+use crate::domain::new_case::FieldErrors;
+use crate::domain::role::Role;
+use crate::error::AppError;
+use crate::routes::form::{FormData, Posted};
+use crate::routes::page::{Page, render, see_other};
+use crate::startup::AppState;
+
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+struct UsersTemplate<'a> {
+    page: Page<'a>,
+    users: Vec<UserSummary>,
+    organisations: Vec<Organisation>,
+    roles: &'static [Role],
+    form: FormData,
+    errors: FieldErrors,
+    /// A password generated for the account just created, shown this once.
+    generated: Option<(String, String)>,
+}
+
+impl UsersTemplate<'_> {
+    fn error(&self, field: &str) -> Option<&'static str> {
+        self.errors.get(field)
+    }
+}
+
+async fn show(
+    state: &AppState,
+    user: &CurrentUser,
+    status: StatusCode,
+    form: FormData,
+    errors: FieldErrors,
+    generated: Option<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (users, organisations) = state.db(|conn| Ok((users::all(conn)?, organisations::all(conn)?))).await?;
+    let template = UsersTemplate {
+        page: Page::for_user(state.i18n.catalogue(user.lang), user, "admin"),
+        users,
+        organisations,
+        roles: Role::ALL,
+        form,
+        errors,
+        generated,
+    };
+    render(status, &template)
+}
+
+pub async fn get(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
+    user.ensure_platform_admin()?;
+    show(&state, &user, StatusCode::OK, FormData::default(), FieldErrors::default(), None).await
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResponse, AppError> {
+    let Posted { user, form } = posted;
+    user.ensure_platform_admin()?;
+    let typed_password = form.get("password").to_owned();
+    let generated = typed_password.is_empty();
+    let clear = if generated { password::generate() } else { typed_password };
+    let account = NewAccount::parse(form.get("email"), form.get("display_name"), form.get("role"), &clear);
+    let organisation = form.get("organisation").parse::<i64>().ok().map(OrgId);
+    let (account, organisation) = match (account, organisation) {
+        (Ok(account), Some(org)) => (account, org),
+        (account, org) => {
+            let mut errors = account.err().unwrap_or_default();
+            if org.is_none() {
+                errors.add("organisation", "error.choose_one");
+            }
+            return show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, form, errors, None).await;
+        }
+    };
+    let password_for_hash = account.password.clone();
+    let hash = web::block(move || password::hash(&password_for_hash)).await?.map_err(AppError::internal)?;
+    let stored = account.clone();
+    let refusal = state
+        .tx(move |conn| {
+            {
+                let mut errors = FieldErrors::default();
+                match organisations::find(conn, organisation)? {
+                    None => errors.add("organisation", "error.unknown_choice"),
+                    Some(org) if !org.kind.allows(stored.role) => errors.add("role", "error.role_not_for_organisation"),
+                    Some(_) => {}
+                }
+                if users::email_taken(conn, stored.email.as_str())? {
+                    errors.add("email", "error.email_taken");
+                }
+                if !errors.is_empty() {
+                    return Ok(Some(errors));
+                }
+                users::insert(
+                    conn,
+                    &NewUser {
+                        organisation_id: organisation.0,
+                        email: stored.email.as_str(),
+                        display_name: &stored.display_name,
+                        password_hash: &hash,
+                        role: stored.role.code(),
+                        locale: None,
+                        created_at: db::now(),
+                    },
+                )?;
+                Ok(None)
+            }
+        })
+        .await?;
+    if let Some(errors) = refusal {
+        return show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, form, errors, None).await;
+    }
+    if generated {
+        let shown = Some((account.email.as_str().to_owned(), account.password));
+        return show(&state, &user, StatusCode::OK, FormData::default(), FieldErrors::default(), shown).await;
+    }
+    Ok(see_other("/admin/users"))
+}
+
+async fn set_enabled(state: &AppState, posted: Posted, id: i64, enabled: bool) -> Result<HttpResponse, AppError> {
+    posted.user.ensure_platform_admin()?;
+    let target = UserId(id);
+    if target == posted.user.user.user_id {
+        return Err(AppError::BadRequest("error_page.cannot_disable_self"));
+    }
+    let changed = state
+        .tx(move |conn| {
+            {
+                if enabled { Ok(users::enable(conn, target)?) } else { Ok(users::disable(conn, target, db::now())?) }
+            }
+        })
+        .await?;
+    if changed == 0 && users_missing(state, target).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(see_other("/admin/users"))
+}
+
+async fn users_missing(state: &AppState, id: UserId) -> Result<bool, AppError> {
+    state.db(move |conn| Ok(users::organisation_of(conn, id)?.is_none())).await
+}
+
+#[tracing::instrument(skip_all, fields(user = %id))]
+pub async fn disable(state: web::Data<AppState>, posted: Posted, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    set_enabled(&state, posted, id.into_inner(), false).await
+}
+
+#[tracing::instrument(skip_all, fields(user = %id))]
+pub async fn enable(state: web::Data<AppState>, posted: Posted, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    set_enabled(&state, posted, id.into_inner(), true).await
+}

@@ -1,0 +1,116 @@
+//! `GET/POST /sign-in`: email and password. Before a session exists, CSRF is a double-submit
+//! cookie; a wrong password and an unknown or disabled account get the very same answer.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, dev::Payload, web};
+use askama::Template;
+
+use crate::auth::current_user::{lookup, session_cookie};
+use crate::auth::password;
+use crate::auth::tokens::{constant_time_eq, hash_token, random_token};
+use crate::db::{self, sessions, users};
+use crate::domain::email_address::EmailAddress;
+use crate::error::AppError;
+use crate::i18n::{Lang, negotiate};
+use crate::routes::form::read_body;
+use crate::routes::page::{Page, render, see_other};
+use crate::startup::AppState;
+
+const CSRF_COOKIE: &str = "passerelle_signin";
+
+#[derive(Template)]
+#[template(path = "auth/sign_in.html")]
+struct SignInTemplate<'a> {
+    page: Page<'a>,
+    csrf: &'a str,
+    email: &'a str,
+    failed: bool,
+}
+
+fn language(request: &HttpRequest) -> Lang {
+    let query = crate::routes::form::FormData::from_query(request).unwrap_or_default();
+    negotiate(Some(query.get("lang")).filter(|l| !l.is_empty()), request)
+}
+
+fn respond(
+    state: &AppState,
+    request: &HttpRequest,
+    status: StatusCode,
+    email: &str,
+    failed: bool,
+) -> Result<HttpResponse, AppError> {
+    let csrf = random_token();
+    let page = Page::signed_out(state.i18n.catalogue(language(request)));
+    let mut response = render(status, &SignInTemplate { page, csrf: &csrf, email, failed })?;
+    let cookie = Cookie::build(CSRF_COOKIE, csrf.clone())
+        .path("/sign-in")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.settings.secure_cookies())
+        .finish();
+    response.add_cookie(&cookie).map_err(AppError::internal)?;
+    Ok(response)
+}
+
+pub async fn form(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, AppError> {
+    if lookup(&request).await?.is_some() {
+        return Ok(see_other("/cases"));
+    }
+    respond(&state, &request, StatusCode::OK, "", false)
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn submit(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let mut payload: Payload = payload.into_inner();
+    let form = read_body(&request, &mut payload).await?;
+    let cookie = request.cookie(CSRF_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
+    if cookie.is_empty() || !constant_time_eq(&cookie, form.get("csrf")) {
+        return Err(AppError::CsrfRejected);
+    }
+    let typed_email = form.get("email").to_owned();
+    let password = form.get("password").to_owned();
+    let email = EmailAddress::parse(&typed_email).ok();
+    let lookup_email = email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default();
+    let credentials = state.db(move |conn| Ok(users::credentials(conn, &lookup_email)?)).await?;
+    let stored = credentials.as_ref().filter(|c| c.disabled_at.is_none()).map(|c| c.password_hash.clone());
+    let verified = web::block(move || password::verify(&password, stored.as_deref())).await?;
+    let user_id = match (verified, credentials) {
+        (true, Some(credentials)) => credentials.id,
+        _ => {
+            tracing::info!("sign-in refused");
+            return respond(&state, &request, StatusCode::UNAUTHORIZED, &typed_email, true);
+        }
+    };
+    let token = random_token();
+    let token_hash = hash_token(&token);
+    let hours = state.settings.session_hours;
+    state
+        .db(move |conn| {
+            let now = db::now();
+            let csrf = random_token();
+            sessions::create(
+                conn,
+                &sessions::NewSession {
+                    token_hash: &token_hash,
+                    user_id,
+                    csrf_token: &csrf,
+                    created_at: now,
+                    expires_at: now + chrono::TimeDelta::hours(hours),
+                },
+            )?;
+            Ok(())
+        })
+        .await?;
+    tracing::info!(user = user_id, "signed in");
+    let mut response = see_other("/cases");
+    response.add_cookie(&session_cookie(&token, state.settings.secure_cookies(), hours)).map_err(AppError::internal)?;
+    let mut forget = Cookie::build(CSRF_COOKIE, "").path("/sign-in").finish();
+    forget.make_removal();
+    response.add_cookie(&forget).map_err(AppError::internal)?;
+    Ok(response)
+}

@@ -1,0 +1,136 @@
+//! `GET /cases/new` and `POST /cases`: a partner files an escalation. Invalid input re-renders
+//! the form with every error beside its field and everything typed kept; "add another item"
+//! re-renders it with one more row, so the form works without JavaScript.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use super::case_path;
+use crate::auth::current_user::CurrentUser;
+use crate::db::{self, cases, events::{self, EventKind, NewEvent}, items, organisations};
+use crate::domain::case_fields::{AgeBand, Ground, Urgency};
+use crate::domain::category::Category;
+use crate::domain::new_case::{CaseForm, FieldErrors, ItemForm, MAX_ITEMS};
+use crate::domain::priority::{Priority, PriorityInputs};
+use crate::domain::reported_item::{ContentType, LocatorKind};
+use crate::error::AppError;
+use crate::routes::form::{FormData, Posted};
+use crate::routes::page::{Page, render, see_other};
+use crate::startup::AppState;
+
+#[derive(Template)]
+#[template(path = "cases/new.html")]
+struct NewCaseTemplate<'a> {
+    page: Page<'a>,
+    form: CaseForm,
+    errors: FieldErrors,
+    categories: &'static [Category],
+    urgencies: &'static [Urgency],
+    age_bands: &'static [AgeBand],
+    grounds: &'static [Ground],
+    locator_kinds: &'static [LocatorKind],
+    content_types: &'static [ContentType],
+    max_items: usize,
+}
+
+impl NewCaseTemplate<'_> {
+    fn error(&self, field: &str) -> Option<&'static str> {
+        self.errors.get(field)
+    }
+
+    fn item_error(&self, index: impl std::fmt::Display, name: &str) -> Option<&'static str> {
+        self.errors.get(&format!("item_{index}_{name}"))
+    }
+}
+
+fn page(state: &AppState, user: &CurrentUser, status: StatusCode, form: CaseForm, errors: FieldErrors) -> Result<HttpResponse, AppError> {
+    let template = NewCaseTemplate {
+        page: Page::for_user(state.i18n.catalogue(user.lang), user, "new"),
+        form,
+        errors,
+        categories: Category::ALL,
+        urgencies: Urgency::ALL,
+        age_bands: AgeBand::ALL,
+        grounds: Ground::ALL,
+        locator_kinds: LocatorKind::ALL,
+        content_types: ContentType::ALL,
+        max_items: MAX_ITEMS,
+    };
+    render(status, &template)
+}
+
+pub async fn form(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
+    user.ensure_partner()?;
+    let form = CaseForm { items: vec![ItemForm { locator_kind: "url".into(), ..ItemForm::default() }], ..CaseForm::default() };
+    page(&state, &user, StatusCode::OK, form, FieldErrors::default())
+}
+
+/// Reads the filing form as typed; the number of item rows comes from the form, within bounds.
+fn case_form(form: &FormData) -> CaseForm {
+    let rows = form.get("item_rows").parse::<usize>().unwrap_or(1).clamp(1, MAX_ITEMS);
+    let items = (0..rows)
+        .map(|i| ItemForm {
+            locator_kind: form.get(&format!("item_{i}_locator_kind")).to_owned(),
+            locator: form.get(&format!("item_{i}_locator")).to_owned(),
+            content_type: form.get(&format!("item_{i}_content_type")).to_owned(),
+            seen_at: form.get(&format!("item_{i}_seen_at")).to_owned(),
+        })
+        .collect();
+    CaseForm {
+        ground: form.get("ground").to_owned(),
+        explanation: form.get("explanation").to_owned(),
+        category: form.get("category").to_owned(),
+        urgency: form.get("urgency").to_owned(),
+        age_band: form.get("age_band").to_owned(),
+        partner_reference: form.get("partner_reference").to_owned(),
+        external_references: form.get("external_references").to_owned(),
+        authorities_involved: form.checked("authorities_involved"),
+        authorities_details: form.get("authorities_details").to_owned(),
+        good_faith: form.checked("good_faith"),
+        items,
+    }
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResponse, AppError> {
+    let Posted { user, form } = posted;
+    user.ensure_partner()?;
+    let mut typed = case_form(&form);
+    if form.has("add_item") {
+        if typed.items.len() < MAX_ITEMS {
+            typed.items.push(ItemForm { locator_kind: "url".into(), ..ItemForm::default() });
+        }
+        return page(&state, &user, StatusCode::OK, typed, FieldErrors::default());
+    }
+    let new_case = match typed.parse(db::now()) {
+        Ok(case) => case,
+        Err(errors) => return page(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, typed, errors),
+    };
+    let filer = user.user.user_id;
+    let organisation = user.user.organisation_id;
+    let reference = state
+        .tx(move |conn| {
+            {
+                let org = organisations::find(conn, organisation)?.ok_or(AppError::Forbidden)?;
+                let priority = Priority::compute(&PriorityInputs {
+                    urgency: new_case.urgency,
+                    category: new_case.category,
+                    age_band: new_case.age_band,
+                    trusted_flagger: org.trusted_flagger,
+                    expertise: &org.expertise,
+                });
+                let now = db::now();
+                let (id, reference) = cases::insert(conn, &new_case, organisation, filer, priority, now)?;
+                items::insert_all(conn, id, &new_case.items)?;
+                events::record(
+                    conn,
+                    &NewEvent { case: id, actor: filer, kind: EventKind::Filed, body: None, detail: None, at: now },
+                )?;
+                Ok(reference)
+            }
+        })
+        .await?;
+    tracing::info!(case = %reference, "case filed");
+    Ok(see_other(&format!("{}?filed=1", case_path(&reference))))
+}

@@ -1,0 +1,134 @@
+//! `GET /cases`: partners see their organisation's cases, staff the queue of every partner.
+//! Filters, text search, two orders, and keyset pagination ("older" links carry a cursor).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+
+use crate::auth::current_user::CurrentUser;
+use crate::db::cases::{self, AssigneeFilter, CaseFilter, CaseSummary, Cursor, Sort};
+use crate::db::organisations::{self, Organisation};
+use crate::db::users;
+use crate::domain::case_fields::Urgency;
+use crate::domain::case_status::CaseStatus;
+use crate::domain::category::Category;
+use crate::domain::ids::{OrgId, UserId};
+use crate::domain::role::OrgKind;
+use crate::error::AppError;
+use crate::routes::form::FormData;
+use crate::routes::page::{Page, render};
+use crate::startup::AppState;
+
+pub const PAGE_SIZE: i64 = 25;
+
+#[derive(Template)]
+#[template(path = "cases/list.html")]
+struct ListTemplate<'a> {
+    page: Page<'a>,
+    query: FormData,
+    rows: Vec<CaseSummary>,
+    next: Option<String>,
+    statuses: &'static [CaseStatus],
+    categories: &'static [Category],
+    urgencies: &'static [Urgency],
+    organisations: Vec<Organisation>,
+    staff: Vec<(UserId, String)>,
+    filtered: bool,
+}
+
+impl ListTemplate<'_> {
+    fn selected(&self, field: &str, value: &str) -> bool {
+        self.query.get(field) == value
+    }
+}
+
+fn choice<T>(query: &FormData, field: &str, parse: fn(&str) -> Option<T>) -> Result<Option<T>, AppError> {
+    match query.get(field) {
+        "" => Ok(None),
+        raw => parse(raw).map(Some).ok_or(AppError::BadRequest("error_page.unknown_filter")),
+    }
+}
+
+/// The filters a reader asked for; a value no form of ours offers is a clear 400.
+fn filter_from(query: &FormData, user: &CurrentUser) -> Result<CaseFilter, AppError> {
+    let staff = user.user.role.is_staff();
+    let assignee = match query.get("assignee") {
+        "" => None,
+        "none" => Some(AssigneeFilter::Unassigned),
+        "me" => Some(AssigneeFilter::User(user.user.user_id)),
+        raw => Some(AssigneeFilter::User(UserId(raw.parse().map_err(|_| AppError::BadRequest("error_page.unknown_filter"))?))),
+    };
+    let organisation = match query.get("organisation") {
+        "" => None,
+        raw => Some(OrgId(raw.parse().map_err(|_| AppError::BadRequest("error_page.unknown_filter"))?)),
+    };
+    let sort = match query.get("sort") {
+        "" | "newest" => Sort::Newest,
+        "urgency" => Sort::Urgency,
+        _ => return Err(AppError::BadRequest("error_page.unknown_filter")),
+    };
+    let after = match query.get("after") {
+        "" => None,
+        raw => Some(Cursor::decode(raw).ok_or(AppError::BadRequest("error_page.unknown_filter"))?),
+    };
+    let text = query.get("q").trim().to_lowercase();
+    Ok(CaseFilter {
+        status: choice(query, "status", CaseStatus::parse)?,
+        category: choice(query, "category", Category::parse)?,
+        urgency: choice(query, "urgency", Urgency::parse)?,
+        assignee: if staff { assignee } else { None },
+        organisation: if staff { organisation } else { None },
+        filed_by: (!staff && query.get("mine") == "1").then_some(user.user.user_id),
+        text: (!text.is_empty()).then(|| text.chars().take(200).collect()),
+        sort,
+        after,
+    })
+}
+
+/// The same query with `after` replaced: the link to the next page.
+fn next_link(query: &FormData, cursor: &Cursor) -> String {
+    let mut parts: Vec<String> = ["status", "category", "urgency", "assignee", "organisation", "mine", "q", "sort"]
+        .iter()
+        .filter(|f| !query.get(f).is_empty())
+        .map(|f| format!("{f}={}", utf8_percent_encode(query.get(f), NON_ALPHANUMERIC)))
+        .collect();
+    parts.push(format!("after={}", cursor.encode()));
+    format!("/cases?{}", parts.join("&"))
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn get(state: web::Data<AppState>, user: CurrentUser, request: HttpRequest) -> Result<HttpResponse, AppError> {
+    let query = FormData::from_query(&request)?;
+    let filter = filter_from(&query, &user)?;
+    let scope = user.scope();
+    let staff = user.user.role.is_staff();
+    let (rows, more, organisations, staff_list) = state
+        .db(move |conn| {
+            let (rows, more) = cases::list(conn, scope, &filter, PAGE_SIZE)?;
+            let (organisations, staff_list) = if staff {
+                let partners = organisations::all(conn)?.into_iter().filter(|o| o.kind == OrgKind::Partner).collect();
+                (partners, users::assignable_staff(conn)?)
+            } else {
+                (Vec::new(), Vec::new())
+            };
+            Ok((rows, more, organisations, staff_list))
+        })
+        .await?;
+    let next =
+        rows.last().filter(|_| more).map(|last| next_link(&query, &Cursor { priority: last.priority, id: last.id }));
+    let filtered = ["status", "category", "urgency", "assignee", "organisation", "mine", "q"].iter().any(|f| !query.get(f).is_empty());
+    let template = ListTemplate {
+        page: Page::for_user(state.i18n.catalogue(user.lang), &user, "cases"),
+        query,
+        rows,
+        next,
+        statuses: CaseStatus::ALL,
+        categories: Category::ALL,
+        urgencies: Urgency::ALL,
+        organisations,
+        staff: staff_list,
+        filtered,
+    };
+    render(StatusCode::OK, &template)
+}

@@ -1,0 +1,201 @@
+//! `GET /cases/{reference}`: every detail, the reported items with their outcomes, and one
+//! timeline. A staff member's view is itself recorded. Other case routes re-render this page
+//! with an error in place when they refuse something.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use super::load_visible;
+use crate::auth::current_user::CurrentUser;
+use crate::db::cases::Case;
+use crate::db::events::{self, EventKind, NewEvent, TimelineEntry};
+use crate::db::items::{self, ReportedItem};
+use crate::db::{self, organisations, users};
+use crate::domain::case_fields::Urgency;
+use crate::domain::case_status::{Action, Clock};
+use crate::domain::ids::UserId;
+use crate::domain::new_case::FieldErrors;
+use crate::domain::outcome::Outcome;
+use crate::error::AppError;
+use crate::routes::form::FormData;
+use crate::routes::page::{Page, render};
+use crate::startup::AppState;
+
+/// What a refused action leaves on the page: its message, the field errors and what was typed.
+#[derive(Default)]
+pub struct Feedback {
+    pub status: Option<StatusCode>,
+    pub error: Option<&'static str>,
+    pub errors: FieldErrors,
+    pub form: FormData,
+    pub just_filed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "cases/show.html")]
+struct ShowTemplate<'a> {
+    page: Page<'a>,
+    case: Case,
+    organisation: String,
+    filer: String,
+    assignee: Option<String>,
+    items: Vec<ReportedItem>,
+    timeline: Vec<TimelineEntry>,
+    actions: Vec<Action>,
+    staff: Vec<(UserId, String)>,
+    outcomes: &'static [Outcome],
+    feedback: Feedback,
+}
+
+impl ShowTemplate<'_> {
+    fn imminent(&self) -> bool {
+        self.case.urgency == Urgency::ImminentRisk
+    }
+
+    fn can(&self, action: &str) -> bool {
+        self.actions.iter().any(|a| a.code() == action)
+    }
+
+    fn error(&self, field: &str) -> Option<&'static str> {
+        self.feedback.errors.get(field)
+    }
+
+    fn typed(&self, field: &str) -> &str {
+        self.feedback.form.get(field)
+    }
+
+    /// Whether the refused form was the one for `action`, so its text and errors go back there.
+    fn was_action(&self, action: impl AsRef<str>) -> bool {
+        self.feedback.form.get("action") == action.as_ref()
+    }
+
+    /// What was typed for an item's decision field, else what is already recorded.
+    fn item_typed(&self, item: &ReportedItem, name: &str) -> String {
+        let typed = self.feedback.form.get(&format!("{name}_{}", item.id));
+        if !typed.is_empty() || self.feedback.form.has("csrf") {
+            return typed.to_owned();
+        }
+        match name {
+            "outcome" => item.outcome.map(|o| o.code().to_owned()).unwrap_or_default(),
+            "reasons" => item.reasons.clone().unwrap_or_default(),
+            _ => String::new(),
+        }
+    }
+
+    fn item_error(&self, item: &ReportedItem, name: &str) -> Option<&'static str> {
+        self.feedback.errors.get(&format!("{name}_{}", item.id))
+    }
+
+    /// A referral's detail: when, and the authority's reference.
+    fn referral_parts(&self, entry: &TimelineEntry) -> (String, String) {
+        let detail = entry.detail.as_deref().unwrap_or("");
+        let (at, reference) = detail.split_once('|').unwrap_or((detail, ""));
+        (at.to_owned(), reference.to_owned())
+    }
+
+    fn status_detail(&self, entry: &TimelineEntry) -> String {
+        let t = self.page.t;
+        match entry.detail.as_deref().and_then(|d| d.split_once('>')) {
+            Some((from, to)) => t.fill(
+                "timeline.status_changed",
+                &[("from", &t.label("status", from)), ("to", &t.label("status", to))],
+            ),
+            None => String::new(),
+        }
+    }
+
+    fn decision_lines(&self, entry: &TimelineEntry) -> Vec<String> {
+        let t = self.page.t;
+        entry
+            .detail
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .filter_map(|pair| pair.split_once(':'))
+            .map(|(position, outcome)| {
+                t.fill("timeline.decision_item", &[("n", position), ("outcome", &t.label("outcome", outcome))])
+            })
+            .collect()
+    }
+}
+
+struct Loaded {
+    case: Case,
+    organisation: String,
+    names: HashMap<UserId, String>,
+    items: Vec<ReportedItem>,
+    timeline: Vec<TimelineEntry>,
+    staff: Vec<(UserId, String)>,
+}
+
+/// Loads and renders the case page; a fixed number of queries whatever the case holds.
+pub async fn render_case(
+    state: &AppState,
+    user: CurrentUser,
+    reference: String,
+    feedback: Feedback,
+    record_view: bool,
+) -> Result<HttpResponse, AppError> {
+    let viewer = user.clone();
+    let loaded = state
+        .tx(move |conn| {
+            {
+                let case = load_visible(conn, &viewer, &reference)?;
+                if record_view && viewer.user.role.is_staff() {
+                    events::record(
+                        conn,
+                        &NewEvent {
+                            case: case.id,
+                            actor: viewer.user.user_id,
+                            kind: EventKind::Viewed,
+                            body: None,
+                            detail: None,
+                            at: db::now(),
+                        },
+                    )?;
+                }
+                let organisation = organisations::find(conn, case.organisation_id)?.map(|o| o.name).unwrap_or_default();
+                let mut people = vec![case.filed_by];
+                people.extend(case.assignee_id);
+                let names = users::names(conn, &people)?;
+                let items = items::for_case(conn, case.id)?;
+                let timeline = events::timeline(conn, case.id, viewer.audience())?;
+                let staff = if viewer.user.role.is_staff() { users::assignable_staff(conn)? } else { Vec::new() };
+                Ok(Loaded { case, organisation, names, items, timeline, staff })
+            }
+        })
+        .await?;
+    let clock = Clock { now: db::now(), decided_at: loaded.case.decided_at, closed_at: loaded.case.closed_at };
+    let actions = loaded.case.status.available(user.side(), &clock);
+    let t = state.i18n.catalogue(user.lang);
+    let status = feedback.status.unwrap_or(StatusCode::OK);
+    let template = ShowTemplate {
+        page: Page::for_user(t, &user, "cases"),
+        filer: loaded.names.get(&loaded.case.filed_by).cloned().unwrap_or_default(),
+        assignee: loaded.case.assignee_id.and_then(|id| loaded.names.get(&id).cloned()),
+        organisation: loaded.organisation,
+        items: loaded.items,
+        timeline: loaded.timeline,
+        staff: loaded.staff,
+        case: loaded.case,
+        actions,
+        outcomes: Outcome::ALL,
+        feedback,
+    };
+    render(status, &template)
+}
+
+#[tracing::instrument(skip_all, fields(case = %reference))]
+pub async fn get(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    request: HttpRequest,
+    reference: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let query = FormData::from_query(&request)?;
+    let feedback = Feedback { just_filed: query.get("filed") == "1", ..Feedback::default() };
+    render_case(&state, user, reference.into_inner(), feedback, true).await
+}

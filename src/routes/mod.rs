@@ -1,0 +1,46 @@
+//! One file per page or action, mirroring the URL tree.
+
+pub mod admin;
+pub mod auth;
+pub mod cases;
+pub mod error_page;
+pub mod form;
+pub mod home;
+pub mod page;
+pub mod settings;
+pub mod static_files;
+
+use actix_web::web;
+
+use crate::error::AppError;
+
+/// The route table: every URL Passerelle answers.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .route("/", web::get().to(home::get))
+        .route("/static/style.css", web::get().to(static_files::stylesheet))
+        .route("/sign-in", web::get().to(auth::sign_in::form))
+        .route("/sign-in", web::post().to(auth::sign_in::submit))
+        .route("/sign-out", web::post().to(auth::sign_out::submit))
+        .route("/settings/language", web::post().to(settings::language))
+        .route("/cases", web::get().to(cases::list::get))
+        .route("/cases", web::post().to(cases::create::post))
+        .route("/cases/new", web::get().to(cases::create::form))
+        .route("/cases/{reference}", web::get().to(cases::show::get))
+        .route("/cases/{reference}/messages", web::post().to(cases::messages::post))
+        .route("/cases/{reference}/transition", web::post().to(cases::transition::post))
+        .route("/cases/{reference}/assign", web::post().to(cases::assign::post))
+        .route("/cases/{reference}/decision", web::post().to(cases::decide::post))
+        .route("/cases/{reference}/referral", web::post().to(cases::referral::post))
+        .route("/admin/organisations", web::get().to(admin::organisations::get))
+        .route("/admin/organisations", web::post().to(admin::organisations::post))
+        .route("/admin/users", web::get().to(admin::users::get))
+        .route("/admin/users", web::post().to(admin::users::post))
+        .route("/admin/users/{id}/disable", web::post().to(admin::users::disable))
+        .route("/admin/users/{id}/enable", web::post().to(admin::users::enable))
+        .default_service(web::to(not_found));
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}

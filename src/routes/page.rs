@@ -1,0 +1,64 @@
+//! What every page's layout needs, and turning a template into a response.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use chrono::NaiveDateTime;
+
+use crate::auth::current_user::CurrentUser;
+use crate::db::sessions::SessionUser;
+use crate::error::AppError;
+use crate::i18n::Catalogue;
+
+/// The layout's context: the reader's language and, when signed in, who they are.
+pub struct Page<'a> {
+    pub t: &'a Catalogue,
+    pub user: Option<&'a SessionUser>,
+    /// The section highlighted in the navigation.
+    pub section: &'static str,
+}
+
+impl<'a> Page<'a> {
+    pub fn for_user(t: &'a Catalogue, user: &'a CurrentUser, section: &'static str) -> Self {
+        Page { t, user: Some(&user.user), section }
+    }
+
+    pub fn signed_out(t: &'a Catalogue) -> Self {
+        Page { t, user: None, section: "" }
+    }
+
+    pub fn lang(&self) -> &'static str {
+        self.t.lang().code()
+    }
+
+    pub fn csrf(&self) -> &str {
+        self.user.map_or("", |u| u.csrf_token.as_str())
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.user.is_some_and(|u| u.role.is_staff())
+    }
+
+    pub fn is_platform_admin(&self) -> bool {
+        self.user.is_some_and(|u| u.role.is_platform_admin())
+    }
+
+    /// A stored UTC moment as shown to people: `2026-11-25 14:03 UTC`.
+    pub fn time(&self, at: &NaiveDateTime) -> String {
+        at.format("%Y-%m-%d %H:%M UTC").to_string()
+    }
+
+    pub fn time_opt(&self, at: &Option<NaiveDateTime>) -> String {
+        at.as_ref().map(|at| self.time(at)).unwrap_or_default()
+    }
+}
+
+/// Renders `template` as an HTML response with `status`.
+pub fn render(status: StatusCode, template: &impl askama::Template) -> Result<HttpResponse, AppError> {
+    let body = template.render()?;
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
+}
+
+/// A `303 See Other` to `location`, the answer to every successful form.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, location.to_owned())).finish()
+}

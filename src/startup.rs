@@ -1,0 +1,108 @@
+//! Wiring only: the pool, the catalogues and the settings, handed to the routes.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{DefaultHeaders, ErrorHandlers};
+use actix_web::{App, HttpServer, web};
+use diesel::Connection;
+
+use crate::config::Settings;
+use crate::db::{self, DbConnection, Pool};
+use crate::error::AppError;
+use crate::i18n::I18n;
+use crate::routes;
+
+/// What every handler can reach, through `web::Data`.
+pub struct AppState {
+    pub pool: Pool,
+    pub i18n: I18n,
+    pub settings: Settings,
+}
+
+impl AppState {
+    /// Runs `work` with a pooled connection on the blocking thread pool, never on an actix worker.
+    pub async fn db<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await?
+    }
+
+    /// Like `db`, inside one transaction: everything `work` writes commits together or not at all.
+    pub async fn tx<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.db(move |conn| conn.transaction(work)).await
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    #[error("cannot listen on {address}: {source}")]
+    Bind { address: String, source: std::io::Error },
+    #[error("message catalogues: {0}")]
+    Catalogue(String),
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Opens the database (applying migrations), binds the listener and prepares the server.
+    /// Port 0 picks a free port, which `port()` then tells.
+    pub fn build(settings: Settings) -> Result<Application, StartupError> {
+        let pool = db::connect(settings.database_url.expose(), settings.pool_size)?;
+        Self::build_with_pool(settings, pool)
+    }
+
+    pub fn build_with_pool(settings: Settings, pool: Pool) -> Result<Application, StartupError> {
+        let address = format!("{}:{}", settings.host, settings.port);
+        let listener =
+            TcpListener::bind(&address).map_err(|source| StartupError::Bind { address: address.clone(), source })?;
+        let port = listener.local_addr().map_err(|source| StartupError::Bind { address, source })?.port();
+        let i18n = I18n::load().map_err(StartupError::Catalogue)?;
+        let state = web::Data::new(AppState { pool, i18n, settings });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(ErrorHandlers::new().default_handler(routes::error_page::render))
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("Referrer-Policy", "no-referrer"))
+                        .add(("X-Frame-Options", "DENY"))
+                        .add((
+                            "Content-Security-Policy",
+                            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+                        )),
+                )
+                .configure(routes::configure)
+        })
+        .listen(listener)
+        .map_err(|source| StartupError::Bind { address: "listener".into(), source })?
+        .run();
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
