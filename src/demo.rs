@@ -5,6 +5,7 @@ use chrono::TimeDelta;
 use diesel::Connection;
 
 use crate::auth::password;
+use crate::db::events::{EventKind, NewEvent};
 use crate::db::{self, DbConnection, cases, events, items, organisations, users};
 use crate::domain::case_fields::{AgeBand, Ground, Urgency};
 use crate::domain::case_status::CaseStatus;
@@ -14,21 +15,43 @@ use crate::domain::new_case::NewCase;
 use crate::domain::priority::{Priority, PriorityInputs};
 use crate::domain::reported_item::{ContentType, Locator, LocatorKind, NewReportedItem};
 use crate::domain::role::{OrgKind, Role};
-use crate::db::events::{EventKind, NewEvent};
 
 /// The password of every demonstration account.
 pub const DEMO_PASSWORD: &str = "passerelle-demo";
 
 const ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
-    ("admin@platform.test", "Alex Admin", Role::PlatformAdmin, None),
+    (
+        "admin@platform.test",
+        "Alex Admin",
+        Role::PlatformAdmin,
+        None,
+    ),
     ("liaison@platform.test", "Lina Liaison", Role::Liaison, None),
-    ("camille@enfance.test", "Camille (e-Enfance)", Role::PartnerCaseworker, Some("e-Enfance (demo)")),
-    ("direction@enfance.test", "Dominique (e-Enfance admin)", Role::PartnerAdmin, Some("e-Enfance (demo)")),
-    ("sam@hotline.test", "Sam (Point de Contact)", Role::PartnerCaseworker, Some("Point de Contact (demo)")),
+    (
+        "camille@enfance.test",
+        "Camille (e-Enfance)",
+        Role::PartnerCaseworker,
+        Some("e-Enfance (demo)"),
+    ),
+    (
+        "direction@enfance.test",
+        "Dominique (e-Enfance admin)",
+        Role::PartnerAdmin,
+        Some("e-Enfance (demo)"),
+    ),
+    (
+        "sam@hotline.test",
+        "Sam (Point de Contact)",
+        Role::PartnerCaseworker,
+        Some("Point de Contact (demo)"),
+    ),
 ];
 
 pub fn seed(conn: &mut DbConnection) -> Result<(), diesel::result::Error> {
-    let partners = organisations::all(conn)?.iter().filter(|o| o.kind == OrgKind::Partner).count();
+    let partners = organisations::all(conn)?
+        .iter()
+        .filter(|o| o.kind == OrgKind::Partner)
+        .count();
     if partners == 0 {
         conn.transaction(insert_demo)?;
         println!("Demo data added.");
@@ -67,12 +90,18 @@ fn insert_demo(conn: &mut DbConnection) -> Result<(), diesel::result::Error> {
             trusted_flagger: true,
             designating_authority: Some("Arcom"),
             designated_on: chrono::NaiveDate::from_ymd_opt(2024, 7, 2),
-            expertise: organisations::NewOrganisation::expertise_codes(&[Category::ChildSexualAbuse, Category::HateOrThreats]),
+            expertise: organisations::NewOrganisation::expertise_codes(&[
+                Category::ChildSexualAbuse,
+                Category::HateOrThreats,
+            ]),
             created_at: now,
         },
     )?;
-    let platform = organisations::platform(conn)?.map(|o| o.id).unwrap_or(OrgId(1));
-    let hash = password::hash(DEMO_PASSWORD).map_err(|e| diesel::result::Error::QueryBuilderError(e.to_string().into()))?;
+    let platform = organisations::platform(conn)?
+        .map(|o| o.id)
+        .unwrap_or(OrgId(1));
+    let hash = password::hash(DEMO_PASSWORD)
+        .map_err(|e| diesel::result::Error::QueryBuilderError(e.to_string().into()))?;
     let mut ids = Vec::new();
     for (email, name, role, org) in ACCOUNTS {
         let organisation = match org {
@@ -95,22 +124,67 @@ fn insert_demo(conn: &mut DbConnection) -> Result<(), diesel::result::Error> {
     }
     let (liaison, camille, sam) = (ids[1], ids[2], ids[4]);
 
-    let harassment = file(conn, enfance, camille, Category::Harassment, Urgency::Urgent, AgeBand::From13To14,
+    let harassment = file(
+        conn,
+        enfance,
+        camille,
+        Category::Harassment,
+        Urgency::Urgent,
+        AgeBand::From13To14,
         "A 13-year-old is being mocked daily in comments under a fake account impersonating her. The comments include her school name.",
-        &[(LocatorKind::Url, "https://social.example/@fake_lea_2013"), (LocatorKind::PostId, "98127731")])?;
+        &[
+            (LocatorKind::Url, "https://social.example/@fake_lea_2013"),
+            (LocatorKind::PostId, "98127731"),
+        ],
+    )?;
     assign(conn, harassment, liaison)?;
-    message(conn, harassment, liaison, EventKind::Message, "Thank you. Do you know whether the family has contacted the school?")?;
-    message(conn, harassment, liaison, EventKind::InternalNote, "Fake account created 3 days ago; same device as two banned accounts.")?;
-    status(conn, harassment, liaison, CaseStatus::InReview, CaseStatus::AwaitingPartner)?;
+    message(
+        conn,
+        harassment,
+        liaison,
+        EventKind::Message,
+        "Thank you. Do you know whether the family has contacted the school?",
+    )?;
+    message(
+        conn,
+        harassment,
+        liaison,
+        EventKind::InternalNote,
+        "Fake account created 3 days ago; same device as two banned accounts.",
+    )?;
+    status(
+        conn,
+        harassment,
+        liaison,
+        CaseStatus::InReview,
+        CaseStatus::AwaitingPartner,
+    )?;
 
-    let imminent = file(conn, enfance, camille, Category::SelfHarm, Urgency::ImminentRisk, AgeBand::From15To17,
+    let imminent = file(
+        conn,
+        enfance,
+        camille,
+        Category::SelfHarm,
+        Urgency::ImminentRisk,
+        AgeBand::From15To17,
         "A 16-year-old posted a story announcing she will end her life tonight, with a photo of pills. Her helpline counsellor lost contact.",
-        &[(LocatorKind::Handle, "@nuit_sans_fin")])?;
+        &[(LocatorKind::Handle, "@nuit_sans_fin")],
+    )?;
     let _ = imminent;
 
-    let grooming = file(conn, hotline, sam, Category::Grooming, Urgency::Standard, AgeBand::Under13,
+    let grooming = file(
+        conn,
+        hotline,
+        sam,
+        Category::Grooming,
+        Urgency::Standard,
+        AgeBand::Under13,
         "An adult account sends repeated direct messages to children asking them to move to another app and send pictures.",
-        &[(LocatorKind::AccountId, "5550123"), (LocatorKind::MessageId, "dm-77120-a")])?;
+        &[
+            (LocatorKind::AccountId, "5550123"),
+            (LocatorKind::MessageId, "dm-77120-a"),
+        ],
+    )?;
     assign(conn, grooming, liaison)?;
     Ok(())
 }
@@ -129,7 +203,11 @@ fn file(
     let items = locators
         .iter()
         .filter_map(|(kind, raw)| Locator::parse(*kind, raw).ok())
-        .map(|locator| NewReportedItem { locator, content_type: ContentType::Post, seen_at: now - TimeDelta::hours(2) })
+        .map(|locator| NewReportedItem {
+            locator,
+            content_type: ContentType::Post,
+            seen_at: now - TimeDelta::hours(2),
+        })
         .collect();
     let case = NewCase {
         ground: Ground::Both,
@@ -149,31 +227,98 @@ fn file(
         category,
         age_band,
         trusted_flagger: org_row.as_ref().is_some_and(|o| o.trusted_flagger),
-        expertise: org_row.as_ref().map(|o| o.expertise.as_slice()).unwrap_or(&[]),
+        expertise: org_row
+            .as_ref()
+            .map(|o| o.expertise.as_slice())
+            .unwrap_or(&[]),
     });
     let (id, _) = cases::insert(conn, &case, org, filer, priority, now)?;
     items::insert_all(conn, id, &case.items)?;
-    events::record(conn, &NewEvent { case: id, actor: filer, kind: EventKind::Filed, body: None, detail: None, at: now })?;
+    events::record(
+        conn,
+        &NewEvent {
+            case: id,
+            actor: filer,
+            kind: EventKind::Filed,
+            body: None,
+            detail: None,
+            at: now,
+        },
+    )?;
     Ok(id)
 }
 
-fn assign(conn: &mut DbConnection, case: crate::domain::ids::CaseId, liaison: UserId) -> Result<(), diesel::result::Error> {
+fn assign(
+    conn: &mut DbConnection,
+    case: crate::domain::ids::CaseId,
+    liaison: UserId,
+) -> Result<(), diesel::result::Error> {
     let now = db::now();
     cases::set_assignee(conn, case, liaison, now)?;
-    let name = users::names(conn, &[liaison])?.remove(&liaison).unwrap_or_default();
-    events::record(conn, &NewEvent { case, actor: liaison, kind: EventKind::Assigned, body: None, detail: Some(&name), at: now })?;
-    status(conn, case, liaison, CaseStatus::Submitted, CaseStatus::InReview)
+    let name = users::names(conn, &[liaison])?
+        .remove(&liaison)
+        .unwrap_or_default();
+    events::record(
+        conn,
+        &NewEvent {
+            case,
+            actor: liaison,
+            kind: EventKind::Assigned,
+            body: None,
+            detail: Some(&name),
+            at: now,
+        },
+    )?;
+    status(
+        conn,
+        case,
+        liaison,
+        CaseStatus::Submitted,
+        CaseStatus::InReview,
+    )
 }
 
-fn status(conn: &mut DbConnection, case: crate::domain::ids::CaseId, actor: UserId, from: CaseStatus, to: CaseStatus) -> Result<(), diesel::result::Error> {
+fn status(
+    conn: &mut DbConnection,
+    case: crate::domain::ids::CaseId,
+    actor: UserId,
+    from: CaseStatus,
+    to: CaseStatus,
+) -> Result<(), diesel::result::Error> {
     let now = db::now();
     cases::set_status(conn, case, to, now)?;
     let change = format!("{}>{}", from.code(), to.code());
-    events::record(conn, &NewEvent { case, actor, kind: EventKind::StatusChanged, body: None, detail: Some(&change), at: now })?;
+    events::record(
+        conn,
+        &NewEvent {
+            case,
+            actor,
+            kind: EventKind::StatusChanged,
+            body: None,
+            detail: Some(&change),
+            at: now,
+        },
+    )?;
     Ok(())
 }
 
-fn message(conn: &mut DbConnection, case: crate::domain::ids::CaseId, actor: UserId, kind: EventKind, body: &str) -> Result<(), diesel::result::Error> {
-    events::record(conn, &NewEvent { case, actor, kind, body: Some(body), detail: None, at: db::now() })?;
+fn message(
+    conn: &mut DbConnection,
+    case: crate::domain::ids::CaseId,
+    actor: UserId,
+    kind: EventKind,
+    body: &str,
+) -> Result<(), diesel::result::Error> {
+    events::record(
+        conn,
+        &NewEvent {
+            case,
+            actor,
+            kind,
+            body: Some(body),
+            detail: None,
+            at: db::now(),
+        },
+    )?;
     Ok(())
 }

@@ -144,7 +144,11 @@ pub fn insert(
     now: NaiveDateTime,
 ) -> QueryResult<(CaseId, String)> {
     // The reference needs the id, so the row starts with a unique placeholder, replaced at once.
-    let placeholder = format!("pending-{}-{}", filer.0, crate::auth::tokens::random_token());
+    let placeholder = format!(
+        "pending-{}-{}",
+        filer.0,
+        crate::auth::tokens::random_token()
+    );
     let id = diesel::insert_into(cases::table)
         .values(CaseInsert {
             reference: &placeholder,
@@ -173,23 +177,36 @@ pub fn insert(
     let reference = reference_for(id, now);
     let mut search = vec![reference.clone(), case.explanation.clone()];
     search.extend(case.partner_reference.clone());
-    search.extend(case.items.iter().map(|item| item.locator.as_str().to_owned()));
+    search.extend(
+        case.items
+            .iter()
+            .map(|item| item.locator.as_str().to_owned()),
+    );
     diesel::update(cases::table.find(id.0))
-        .set((cases::reference.eq(&reference), cases::search_text.eq(search.join("\n").to_lowercase())))
+        .set((
+            cases::reference.eq(&reference),
+            cases::search_text.eq(search.join("\n").to_lowercase()),
+        ))
         .execute(conn)?;
     Ok((id, reference))
 }
 
 fn scoped(scope: Scope) -> cases::BoxedQuery<'static, Db> {
     match scope {
-        Scope::Organisation(org) => cases::table.filter(cases::organisation_id.eq(org.0)).into_boxed(),
+        Scope::Organisation(org) => cases::table
+            .filter(cases::organisation_id.eq(org.0))
+            .into_boxed(),
         Scope::Everything => cases::table.into_boxed(),
     }
 }
 
 /// The case with this reference if the reader's scope includes it; another organisation's case
 /// is exactly as absent as one that does not exist.
-pub fn find_by_reference(conn: &mut DbConnection, reference: &str, scope: Scope) -> QueryResult<Option<Case>> {
+pub fn find_by_reference(
+    conn: &mut DbConnection,
+    reference: &str,
+    scope: Scope,
+) -> QueryResult<Option<Case>> {
     scoped(scope)
         .filter(cases::reference.eq(reference.to_owned()))
         .select(CaseRow::as_select())
@@ -200,14 +217,27 @@ pub fn find_by_reference(conn: &mut DbConnection, reference: &str, scope: Scope)
 }
 
 /// Records a status change and the moments it marks.
-pub fn set_status(conn: &mut DbConnection, id: CaseId, status: CaseStatus, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn set_status(
+    conn: &mut DbConnection,
+    id: CaseId,
+    status: CaseStatus,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     let target = cases::table.find(id.0);
     match status {
         CaseStatus::Decided => diesel::update(target)
-            .set((cases::status.eq(status.code()), cases::updated_at.eq(now), cases::decided_at.eq(Some(now))))
+            .set((
+                cases::status.eq(status.code()),
+                cases::updated_at.eq(now),
+                cases::decided_at.eq(Some(now)),
+            ))
             .execute(conn),
         CaseStatus::Closed | CaseStatus::Withdrawn => diesel::update(target)
-            .set((cases::status.eq(status.code()), cases::updated_at.eq(now), cases::closed_at.eq(Some(now))))
+            .set((
+                cases::status.eq(status.code()),
+                cases::updated_at.eq(now),
+                cases::closed_at.eq(Some(now)),
+            ))
             .execute(conn),
         CaseStatus::Reopened => diesel::update(target)
             .set((
@@ -222,14 +252,24 @@ pub fn set_status(conn: &mut DbConnection, id: CaseId, status: CaseStatus, now: 
     }
 }
 
-pub fn set_assignee(conn: &mut DbConnection, id: CaseId, assignee: UserId, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn set_assignee(
+    conn: &mut DbConnection,
+    id: CaseId,
+    assignee: UserId,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(cases::table.find(id.0))
-        .set((cases::assignee_id.eq(Some(assignee.0)), cases::updated_at.eq(now)))
+        .set((
+            cases::assignee_id.eq(Some(assignee.0)),
+            cases::updated_at.eq(now),
+        ))
         .execute(conn)
 }
 
 pub fn touch(conn: &mut DbConnection, id: CaseId, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(cases::table.find(id.0)).set(cases::updated_at.eq(now)).execute(conn)
+    diesel::update(cases::table.find(id.0))
+        .set(cases::updated_at.eq(now))
+        .execute(conn)
 }
 
 /// How a list is ordered; each order has its own keyset cursor.
@@ -262,7 +302,10 @@ impl Cursor {
 
     pub fn decode(raw: &str) -> Option<Cursor> {
         let (priority, id) = raw.split_once('.')?;
-        Some(Cursor { priority: Priority::parse(priority)?, id: CaseId(id.parse().ok()?) })
+        Some(Cursor {
+            priority: Priority::parse(priority)?,
+            id: CaseId(id.parse().ok()?),
+        })
     }
 }
 
@@ -296,7 +339,18 @@ pub struct CaseSummary {
     pub updated_at: NaiveDateTime,
 }
 
-type SummaryRow = (i64, String, String, String, String, String, String, Option<String>, NaiveDateTime, NaiveDateTime);
+type SummaryRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    NaiveDateTime,
+    NaiveDateTime,
+);
 
 /// Escapes `%`, `_` and `\` so user text is matched literally by `LIKE … ESCAPE '\'`.
 fn like_pattern(text: &str) -> String {
@@ -348,9 +402,9 @@ pub fn list(
         (Sort::Newest, Some(after)) => query = query.filter(cases::id.lt(after.id.0)),
         (Sort::Urgency, Some(after)) => {
             query = query.filter(
-                cases::priority
-                    .gt(after.priority.code())
-                    .or(cases::priority.eq(after.priority.code()).and(cases::id.lt(after.id.0))),
+                cases::priority.gt(after.priority.code()).or(cases::priority
+                    .eq(after.priority.code())
+                    .and(cases::id.lt(after.id.0))),
             )
         }
         (_, None) => {}
@@ -381,20 +435,33 @@ pub fn list(
         .load(conn)?;
     let mut summaries = rows
         .into_iter()
-        .map(|(id, reference, status, category, urgency, priority, organisation, assignee, received_at, updated_at)| {
-            Ok(CaseSummary {
-                id: CaseId(id),
-                status: decode("status", &status, CaseStatus::parse)?,
-                category: decode("category", &category, Category::parse)?,
-                urgency: decode("urgency", &urgency, Urgency::parse)?,
-                priority: decode("priority", &priority, Priority::parse)?,
+        .map(
+            |(
+                id,
                 reference,
+                status,
+                category,
+                urgency,
+                priority,
                 organisation,
                 assignee,
                 received_at,
                 updated_at,
-            })
-        })
+            )| {
+                Ok(CaseSummary {
+                    id: CaseId(id),
+                    status: decode("status", &status, CaseStatus::parse)?,
+                    category: decode("category", &category, Category::parse)?,
+                    urgency: decode("urgency", &urgency, Urgency::parse)?,
+                    priority: decode("priority", &priority, Priority::parse)?,
+                    reference,
+                    organisation,
+                    assignee,
+                    received_at,
+                    updated_at,
+                })
+            },
+        )
         .collect::<QueryResult<Vec<_>>>()?;
     summaries.sort_by_key(|s| ids.iter().position(|id| *id == s.id.0));
     Ok((summaries, more))

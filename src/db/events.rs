@@ -64,10 +64,22 @@ pub enum Audience {
     Staff,
 }
 
-type EntryRow = (String, bool, Option<String>, Option<String>, NaiveDateTime, String, String);
+type EntryRow = (
+    String,
+    bool,
+    Option<String>,
+    Option<String>,
+    NaiveDateTime,
+    String,
+    String,
+);
 
 /// The whole timeline of a case in order, filtered in SQL for the audience.
-pub fn timeline(conn: &mut DbConnection, case: CaseId, audience: Audience) -> QueryResult<Vec<TimelineEntry>> {
+pub fn timeline(
+    conn: &mut DbConnection,
+    case: CaseId,
+    audience: Audience,
+) -> QueryResult<Vec<TimelineEntry>> {
     let mut query = case_events::table
         .inner_join(users::table)
         .filter(case_events::case_id.eq(case.0))

@@ -1,9 +1,9 @@
 //! Types that are valid by construction and the rules between them; no I/O here.
 
 pub mod account;
+pub mod case_fields;
 pub mod case_status;
 pub mod category;
-pub mod case_fields;
 pub mod email_address;
 pub mod event_kind;
 pub mod ids;

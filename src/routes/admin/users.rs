@@ -7,9 +7,9 @@ use askama::Template;
 
 use crate::auth::current_user::CurrentUser;
 use crate::auth::password;
+use crate::db;
 use crate::db::organisations::{self, Organisation};
 use crate::db::users::{self, NewUser, UserSummary};
-use crate::db;
 use crate::domain::account::NewAccount;
 use crate::domain::ids::{OrgId, UserId};
 use crate::domain::new_case::FieldErrors;
@@ -46,7 +46,9 @@ async fn show(
     errors: FieldErrors,
     generated: Option<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let (users, organisations) = state.db(|conn| Ok((users::all(conn)?, organisations::all(conn)?))).await?;
+    let (users, organisations) = state
+        .db(|conn| Ok((users::all(conn)?, organisations::all(conn)?)))
+        .await?;
     let template = UsersTemplate {
         page: Page::for_user(state.i18n.catalogue(user.lang), user, "admin"),
         users,
@@ -61,7 +63,15 @@ async fn show(
 
 pub async fn get(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
     user.ensure_platform_admin()?;
-    show(&state, &user, StatusCode::OK, FormData::default(), FieldErrors::default(), None).await
+    show(
+        &state,
+        &user,
+        StatusCode::OK,
+        FormData::default(),
+        FieldErrors::default(),
+        None,
+    )
+    .await
 }
 
 #[tracing::instrument(skip_all)]
@@ -70,8 +80,17 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
     user.ensure_platform_admin()?;
     let typed_password = form.get("password").to_owned();
     let generated = typed_password.is_empty();
-    let clear = if generated { password::generate() } else { typed_password };
-    let account = NewAccount::parse(form.get("email"), form.get("display_name"), form.get("role"), &clear);
+    let clear = if generated {
+        password::generate()
+    } else {
+        typed_password
+    };
+    let account = NewAccount::parse(
+        form.get("email"),
+        form.get("display_name"),
+        form.get("role"),
+        &clear,
+    );
     let organisation = form.get("organisation").parse::<i64>().ok().map(OrgId);
     let (account, organisation) = match (account, organisation) {
         (Ok(account), Some(org)) => (account, org),
@@ -80,54 +99,85 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
             if org.is_none() {
                 errors.add("organisation", "error.choose_one");
             }
-            return show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, form, errors, None).await;
+            return show(
+                &state,
+                &user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form,
+                errors,
+                None,
+            )
+            .await;
         }
     };
     let password_for_hash = account.password.clone();
-    let hash = web::block(move || password::hash(&password_for_hash)).await?.map_err(AppError::internal)?;
+    let hash = web::block(move || password::hash(&password_for_hash))
+        .await?
+        .map_err(AppError::internal)?;
     let stored = account.clone();
     let refusal = state
         .tx(move |conn| {
-            {
-                let mut errors = FieldErrors::default();
-                match organisations::find(conn, organisation)? {
-                    None => errors.add("organisation", "error.unknown_choice"),
-                    Some(org) if !org.kind.allows(stored.role) => errors.add("role", "error.role_not_for_organisation"),
-                    Some(_) => {}
+            let mut errors = FieldErrors::default();
+            match organisations::find(conn, organisation)? {
+                None => errors.add("organisation", "error.unknown_choice"),
+                Some(org) if !org.kind.allows(stored.role) => {
+                    errors.add("role", "error.role_not_for_organisation")
                 }
-                if users::email_taken(conn, stored.email.as_str())? {
-                    errors.add("email", "error.email_taken");
-                }
-                if !errors.is_empty() {
-                    return Ok(Some(errors));
-                }
-                users::insert(
-                    conn,
-                    &NewUser {
-                        organisation_id: organisation.0,
-                        email: stored.email.as_str(),
-                        display_name: &stored.display_name,
-                        password_hash: &hash,
-                        role: stored.role.code(),
-                        locale: None,
-                        created_at: db::now(),
-                    },
-                )?;
-                Ok(None)
+                Some(_) => {}
             }
+            if users::email_taken(conn, stored.email.as_str())? {
+                errors.add("email", "error.email_taken");
+            }
+            if !errors.is_empty() {
+                return Ok(Some(errors));
+            }
+            users::insert(
+                conn,
+                &NewUser {
+                    organisation_id: organisation.0,
+                    email: stored.email.as_str(),
+                    display_name: &stored.display_name,
+                    password_hash: &hash,
+                    role: stored.role.code(),
+                    locale: None,
+                    created_at: db::now(),
+                },
+            )?;
+            Ok(None)
         })
         .await?;
     if let Some(errors) = refusal {
-        return show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, form, errors, None).await;
+        return show(
+            &state,
+            &user,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            form,
+            errors,
+            None,
+        )
+        .await;
     }
     if generated {
         let shown = Some((account.email.as_str().to_owned(), account.password));
-        return show(&state, &user, StatusCode::OK, FormData::default(), FieldErrors::default(), shown).await;
+        return show(
+            &state,
+            &user,
+            StatusCode::OK,
+            FormData::default(),
+            FieldErrors::default(),
+            shown,
+        )
+        .await;
     }
     Ok(see_other("/admin/users"))
 }
 
-async fn set_enabled(state: &AppState, posted: Posted, id: i64, enabled: bool) -> Result<HttpResponse, AppError> {
+async fn set_enabled(
+    state: &AppState,
+    posted: Posted,
+    id: i64,
+    enabled: bool,
+) -> Result<HttpResponse, AppError> {
     posted.user.ensure_platform_admin()?;
     let target = UserId(id);
     if target == posted.user.user.user_id {
@@ -135,8 +185,10 @@ async fn set_enabled(state: &AppState, posted: Posted, id: i64, enabled: bool) -
     }
     let changed = state
         .tx(move |conn| {
-            {
-                if enabled { Ok(users::enable(conn, target)?) } else { Ok(users::disable(conn, target, db::now())?) }
+            if enabled {
+                Ok(users::enable(conn, target)?)
+            } else {
+                Ok(users::disable(conn, target, db::now())?)
             }
         })
         .await?;
@@ -147,15 +199,25 @@ async fn set_enabled(state: &AppState, posted: Posted, id: i64, enabled: bool) -
 }
 
 async fn users_missing(state: &AppState, id: UserId) -> Result<bool, AppError> {
-    state.db(move |conn| Ok(users::organisation_of(conn, id)?.is_none())).await
+    state
+        .db(move |conn| Ok(users::organisation_of(conn, id)?.is_none()))
+        .await
 }
 
 #[tracing::instrument(skip_all, fields(user = %id))]
-pub async fn disable(state: web::Data<AppState>, posted: Posted, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn disable(
+    state: web::Data<AppState>,
+    posted: Posted,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     set_enabled(&state, posted, id.into_inner(), false).await
 }
 
 #[tracing::instrument(skip_all, fields(user = %id))]
-pub async fn enable(state: web::Data<AppState>, posted: Posted, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn enable(
+    state: web::Data<AppState>,
+    posted: Posted,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     set_enabled(&state, posted, id.into_inner(), true).await
 }

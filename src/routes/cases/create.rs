@@ -8,7 +8,11 @@ use askama::Template;
 
 use super::case_path;
 use crate::auth::current_user::CurrentUser;
-use crate::db::{self, cases, events::{self, EventKind, NewEvent}, items, organisations};
+use crate::db::{
+    self, cases,
+    events::{self, EventKind, NewEvent},
+    items, organisations,
+};
 use crate::domain::case_fields::{AgeBand, Ground, Urgency};
 use crate::domain::category::Category;
 use crate::domain::new_case::{CaseForm, FieldErrors, ItemForm, MAX_ITEMS};
@@ -44,7 +48,13 @@ impl NewCaseTemplate<'_> {
     }
 }
 
-fn page(state: &AppState, user: &CurrentUser, status: StatusCode, form: CaseForm, errors: FieldErrors) -> Result<HttpResponse, AppError> {
+fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    status: StatusCode,
+    form: CaseForm,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
     let template = NewCaseTemplate {
         page: Page::for_user(state.i18n.catalogue(user.lang), user, "new"),
         form,
@@ -62,13 +72,23 @@ fn page(state: &AppState, user: &CurrentUser, status: StatusCode, form: CaseForm
 
 pub async fn form(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
     user.ensure_partner()?;
-    let form = CaseForm { items: vec![ItemForm { locator_kind: "url".into(), ..ItemForm::default() }], ..CaseForm::default() };
+    let form = CaseForm {
+        items: vec![ItemForm {
+            locator_kind: "url".into(),
+            ..ItemForm::default()
+        }],
+        ..CaseForm::default()
+    };
     page(&state, &user, StatusCode::OK, form, FieldErrors::default())
 }
 
 /// Reads the filing form as typed; the number of item rows comes from the form, within bounds.
 fn case_form(form: &FormData) -> CaseForm {
-    let rows = form.get("item_rows").parse::<usize>().unwrap_or(1).clamp(1, MAX_ITEMS);
+    let rows = form
+        .get("item_rows")
+        .parse::<usize>()
+        .unwrap_or(1)
+        .clamp(1, MAX_ITEMS);
     let items = (0..rows)
         .map(|i| ItemForm {
             locator_kind: form.get(&format!("item_{i}_locator_kind")).to_owned(),
@@ -99,36 +119,53 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
     let mut typed = case_form(&form);
     if form.has("add_item") {
         if typed.items.len() < MAX_ITEMS {
-            typed.items.push(ItemForm { locator_kind: "url".into(), ..ItemForm::default() });
+            typed.items.push(ItemForm {
+                locator_kind: "url".into(),
+                ..ItemForm::default()
+            });
         }
         return page(&state, &user, StatusCode::OK, typed, FieldErrors::default());
     }
     let new_case = match typed.parse(db::now()) {
         Ok(case) => case,
-        Err(errors) => return page(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, typed, errors),
+        Err(errors) => {
+            return page(
+                &state,
+                &user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                typed,
+                errors,
+            );
+        }
     };
     let filer = user.user.user_id;
     let organisation = user.user.organisation_id;
     let reference = state
         .tx(move |conn| {
-            {
-                let org = organisations::find(conn, organisation)?.ok_or(AppError::Forbidden)?;
-                let priority = Priority::compute(&PriorityInputs {
-                    urgency: new_case.urgency,
-                    category: new_case.category,
-                    age_band: new_case.age_band,
-                    trusted_flagger: org.trusted_flagger,
-                    expertise: &org.expertise,
-                });
-                let now = db::now();
-                let (id, reference) = cases::insert(conn, &new_case, organisation, filer, priority, now)?;
-                items::insert_all(conn, id, &new_case.items)?;
-                events::record(
-                    conn,
-                    &NewEvent { case: id, actor: filer, kind: EventKind::Filed, body: None, detail: None, at: now },
-                )?;
-                Ok(reference)
-            }
+            let org = organisations::find(conn, organisation)?.ok_or(AppError::Forbidden)?;
+            let priority = Priority::compute(&PriorityInputs {
+                urgency: new_case.urgency,
+                category: new_case.category,
+                age_band: new_case.age_band,
+                trusted_flagger: org.trusted_flagger,
+                expertise: &org.expertise,
+            });
+            let now = db::now();
+            let (id, reference) =
+                cases::insert(conn, &new_case, organisation, filer, priority, now)?;
+            items::insert_all(conn, id, &new_case.items)?;
+            events::record(
+                conn,
+                &NewEvent {
+                    case: id,
+                    actor: filer,
+                    kind: EventKind::Filed,
+                    body: None,
+                    detail: None,
+                    at: now,
+                },
+            )?;
+            Ok(reference)
         })
         .await?;
     tracing::info!(case = %reference, "case filed");

@@ -43,10 +43,16 @@ impl ListTemplate<'_> {
     }
 }
 
-fn choice<T>(query: &FormData, field: &str, parse: fn(&str) -> Option<T>) -> Result<Option<T>, AppError> {
+fn choice<T>(
+    query: &FormData,
+    field: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<Option<T>, AppError> {
     match query.get(field) {
         "" => Ok(None),
-        raw => parse(raw).map(Some).ok_or(AppError::BadRequest("error_page.unknown_filter")),
+        raw => parse(raw)
+            .map(Some)
+            .ok_or(AppError::BadRequest("error_page.unknown_filter")),
     }
 }
 
@@ -57,11 +63,19 @@ fn filter_from(query: &FormData, user: &CurrentUser) -> Result<CaseFilter, AppEr
         "" => None,
         "none" => Some(AssigneeFilter::Unassigned),
         "me" => Some(AssigneeFilter::User(user.user.user_id)),
-        raw => Some(AssigneeFilter::User(UserId(raw.parse().map_err(|_| AppError::BadRequest("error_page.unknown_filter"))?))),
+        raw => {
+            Some(AssigneeFilter::User(UserId(raw.parse().map_err(|_| {
+                AppError::BadRequest("error_page.unknown_filter")
+            })?)))
+        }
     };
     let organisation = match query.get("organisation") {
         "" => None,
-        raw => Some(OrgId(raw.parse().map_err(|_| AppError::BadRequest("error_page.unknown_filter"))?)),
+        raw => {
+            Some(OrgId(raw.parse().map_err(|_| {
+                AppError::BadRequest("error_page.unknown_filter")
+            })?))
+        }
     };
     let sort = match query.get("sort") {
         "" | "newest" => Sort::Newest,
@@ -88,17 +102,35 @@ fn filter_from(query: &FormData, user: &CurrentUser) -> Result<CaseFilter, AppEr
 
 /// The same query with `after` replaced: the link to the next page.
 fn next_link(query: &FormData, cursor: &Cursor) -> String {
-    let mut parts: Vec<String> = ["status", "category", "urgency", "assignee", "organisation", "mine", "q", "sort"]
-        .iter()
-        .filter(|f| !query.get(f).is_empty())
-        .map(|f| format!("{f}={}", utf8_percent_encode(query.get(f), NON_ALPHANUMERIC)))
-        .collect();
+    let mut parts: Vec<String> = [
+        "status",
+        "category",
+        "urgency",
+        "assignee",
+        "organisation",
+        "mine",
+        "q",
+        "sort",
+    ]
+    .iter()
+    .filter(|f| !query.get(f).is_empty())
+    .map(|f| {
+        format!(
+            "{f}={}",
+            utf8_percent_encode(query.get(f), NON_ALPHANUMERIC)
+        )
+    })
+    .collect();
     parts.push(format!("after={}", cursor.encode()));
     format!("/cases?{}", parts.join("&"))
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn get(state: web::Data<AppState>, user: CurrentUser, request: HttpRequest) -> Result<HttpResponse, AppError> {
+pub async fn get(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    request: HttpRequest,
+) -> Result<HttpResponse, AppError> {
     let query = FormData::from_query(&request)?;
     let filter = filter_from(&query, &user)?;
     let scope = user.scope();
@@ -107,7 +139,10 @@ pub async fn get(state: web::Data<AppState>, user: CurrentUser, request: HttpReq
         .db(move |conn| {
             let (rows, more) = cases::list(conn, scope, &filter, PAGE_SIZE)?;
             let (organisations, staff_list) = if staff {
-                let partners = organisations::all(conn)?.into_iter().filter(|o| o.kind == OrgKind::Partner).collect();
+                let partners = organisations::all(conn)?
+                    .into_iter()
+                    .filter(|o| o.kind == OrgKind::Partner)
+                    .collect();
                 (partners, users::assignable_staff(conn)?)
             } else {
                 (Vec::new(), Vec::new())
@@ -115,9 +150,26 @@ pub async fn get(state: web::Data<AppState>, user: CurrentUser, request: HttpReq
             Ok((rows, more, organisations, staff_list))
         })
         .await?;
-    let next =
-        rows.last().filter(|_| more).map(|last| next_link(&query, &Cursor { priority: last.priority, id: last.id }));
-    let filtered = ["status", "category", "urgency", "assignee", "organisation", "mine", "q"].iter().any(|f| !query.get(f).is_empty());
+    let next = rows.last().filter(|_| more).map(|last| {
+        next_link(
+            &query,
+            &Cursor {
+                priority: last.priority,
+                id: last.id,
+            },
+        )
+    });
+    let filtered = [
+        "status",
+        "category",
+        "urgency",
+        "assignee",
+        "organisation",
+        "mine",
+        "q",
+    ]
+    .iter()
+    .any(|f| !query.get(f).is_empty());
     let template = ListTemplate {
         page: Page::for_user(state.i18n.catalogue(user.lang), &user, "cases"),
         query,

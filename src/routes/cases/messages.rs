@@ -4,7 +4,10 @@
 use actix_web::{HttpResponse, web};
 
 use super::{Refusal, load_visible, respond, text_field};
-use crate::db::{self, cases, events::{self, EventKind, NewEvent}};
+use crate::db::{
+    self, cases,
+    events::{self, EventKind, NewEvent},
+};
 use crate::domain::case_status::{Action, CaseStatus, Clock};
 use crate::domain::new_case::{FieldErrors, MAX_EXPLANATION};
 use crate::error::AppError;
@@ -29,37 +32,57 @@ pub async fn post(
     let lookup = reference.clone();
     let result = state
         .tx(move |conn| {
+            let case = load_visible(conn, &actor, &lookup)?;
+            let Some(body) = body else {
+                return Ok(Err(Refusal::Fields(errors)));
+            };
+            let now = db::now();
+            if !internal
+                && !actor.user.role.is_staff()
+                && case.status == CaseStatus::AwaitingPartner
             {
-                let case = load_visible(conn, &actor, &lookup)?;
-                let Some(body) = body else { return Ok(Err(Refusal::Fields(errors))) };
-                let now = db::now();
-                if !internal && !actor.user.role.is_staff() && case.status == CaseStatus::AwaitingPartner {
-                    let clock = Clock { now, decided_at: case.decided_at, closed_at: case.closed_at };
-                    let next = case.status.apply(Action::ProvideInformation, actor.side(), &clock);
-                    if let Ok(next) = next {
-                        cases::set_status(conn, case.id, next, now)?;
-                        let change = format!("{}>{}", case.status.code(), next.code());
-                        events::record(
-                            conn,
-                            &NewEvent {
-                                case: case.id,
-                                actor: actor.user.user_id,
-                                kind: EventKind::StatusChanged,
-                                body: None,
-                                detail: Some(&change),
-                                at: now,
-                            },
-                        )?;
-                    }
+                let clock = Clock {
+                    now,
+                    decided_at: case.decided_at,
+                    closed_at: case.closed_at,
+                };
+                let next = case
+                    .status
+                    .apply(Action::ProvideInformation, actor.side(), &clock);
+                if let Ok(next) = next {
+                    cases::set_status(conn, case.id, next, now)?;
+                    let change = format!("{}>{}", case.status.code(), next.code());
+                    events::record(
+                        conn,
+                        &NewEvent {
+                            case: case.id,
+                            actor: actor.user.user_id,
+                            kind: EventKind::StatusChanged,
+                            body: None,
+                            detail: Some(&change),
+                            at: now,
+                        },
+                    )?;
                 }
-                let kind = if internal { EventKind::InternalNote } else { EventKind::Message };
-                events::record(
-                    conn,
-                    &NewEvent { case: case.id, actor: actor.user.user_id, kind, body: Some(&body), detail: None, at: now },
-                )?;
-                cases::touch(conn, case.id, now)?;
-                Ok(Ok(()))
             }
+            let kind = if internal {
+                EventKind::InternalNote
+            } else {
+                EventKind::Message
+            };
+            events::record(
+                conn,
+                &NewEvent {
+                    case: case.id,
+                    actor: actor.user.user_id,
+                    kind,
+                    body: Some(&body),
+                    detail: None,
+                    at: now,
+                },
+            )?;
+            cases::touch(conn, case.id, now)?;
+            Ok(Ok(()))
         })
         .await?;
     respond(&state, user, reference, form, result).await

@@ -4,7 +4,10 @@
 use actix_web::{HttpResponse, web};
 
 use super::{Refusal, load_visible, respond, text_field};
-use crate::db::{self, events::{self, EventKind, NewEvent}};
+use crate::db::{
+    self,
+    events::{self, EventKind, NewEvent},
+};
 use crate::domain::new_case::{FieldErrors, MAX_SHORT_TEXT};
 use crate::domain::reported_item::parse_seen_at;
 use crate::error::AppError;
@@ -21,39 +24,45 @@ pub async fn post(
     user.ensure_staff()?;
     let mut errors = FieldErrors::default();
     let authority = text_field(&form, "authority", MAX_SHORT_TEXT, true, &mut errors);
-    let authority_reference = text_field(&form, "authority_reference", MAX_SHORT_TEXT, false, &mut errors);
-    let referred_at = parse_seen_at(form.get("referred_at"), db::now()).map_err(|key| errors.add("referred_at", key)).ok();
+    let authority_reference = text_field(
+        &form,
+        "authority_reference",
+        MAX_SHORT_TEXT,
+        false,
+        &mut errors,
+    );
+    let referred_at = parse_seen_at(form.get("referred_at"), db::now())
+        .map_err(|key| errors.add("referred_at", key))
+        .ok();
     let reference = reference.into_inner();
     let actor = user.clone();
     let lookup = reference.clone();
     let result = state
         .tx(move |conn| {
-            {
-                let case = load_visible(conn, &actor, &lookup)?;
-                let (Some(authority), Some(referred_at)) = (authority, referred_at) else {
-                    return Ok(Err(Refusal::Fields(errors)));
-                };
-                if !errors.is_empty() {
-                    return Ok(Err(Refusal::Fields(errors)));
-                }
-                let detail = format!(
-                    "{}|{}",
-                    referred_at.format("%Y-%m-%d %H:%M UTC"),
-                    authority_reference.unwrap_or_default()
-                );
-                events::record(
-                    conn,
-                    &NewEvent {
-                        case: case.id,
-                        actor: actor.user.user_id,
-                        kind: EventKind::Referral,
-                        body: Some(&authority),
-                        detail: Some(&detail),
-                        at: db::now(),
-                    },
-                )?;
-                Ok(Ok(()))
+            let case = load_visible(conn, &actor, &lookup)?;
+            let (Some(authority), Some(referred_at)) = (authority, referred_at) else {
+                return Ok(Err(Refusal::Fields(errors)));
+            };
+            if !errors.is_empty() {
+                return Ok(Err(Refusal::Fields(errors)));
             }
+            let detail = format!(
+                "{}|{}",
+                referred_at.format("%Y-%m-%d %H:%M UTC"),
+                authority_reference.unwrap_or_default()
+            );
+            events::record(
+                conn,
+                &NewEvent {
+                    case: case.id,
+                    actor: actor.user.user_id,
+                    kind: EventKind::Referral,
+                    body: Some(&authority),
+                    detail: Some(&detail),
+                    at: db::now(),
+                },
+            )?;
+            Ok(Ok(()))
         })
         .await?;
     respond(&state, user, reference, form, result).await

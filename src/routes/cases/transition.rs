@@ -4,7 +4,10 @@
 use actix_web::{HttpResponse, web};
 
 use super::{Refusal, load_visible, respond, text_field};
-use crate::db::{self, cases, events::{self, EventKind, NewEvent}};
+use crate::db::{
+    self, cases,
+    events::{self, EventKind, NewEvent},
+};
 use crate::domain::case_status::{Action, Clock};
 use crate::domain::new_case::{FieldErrors, MAX_EXPLANATION};
 use crate::error::AppError;
@@ -13,7 +16,10 @@ use crate::startup::AppState;
 
 /// Actions that have their own route (assignment, decision) or happen through a message.
 fn has_own_route(action: Action) -> bool {
-    matches!(action, Action::Assign | Action::Decide | Action::ProvideInformation)
+    matches!(
+        action,
+        Action::Assign | Action::Decide | Action::ProvideInformation
+    )
 }
 
 fn needs_message(action: Action) -> bool {
@@ -31,39 +37,51 @@ pub async fn post(
         .filter(|a| !has_own_route(*a))
         .ok_or(AppError::BadRequest("error_page.unknown_choice"))?;
     let mut errors = FieldErrors::default();
-    let message = text_field(&form, "message", MAX_EXPLANATION, needs_message(action), &mut errors);
+    let message = text_field(
+        &form,
+        "message",
+        MAX_EXPLANATION,
+        needs_message(action),
+        &mut errors,
+    );
     let reference = reference.into_inner();
     let actor = user.clone();
     let lookup = reference.clone();
     let result = state
         .tx(move |conn| {
-            {
-                let case = load_visible(conn, &actor, &lookup)?;
-                let now = db::now();
-                let clock = Clock { now, decided_at: case.decided_at, closed_at: case.closed_at };
-                let next = match case.status.apply(action, actor.side(), &clock) {
-                    Ok(next) => next,
-                    Err(refused) => return Ok(Err(Refusal::Transition(refused.message_key()))),
-                };
-                if !errors.is_empty() {
-                    return Ok(Err(Refusal::Fields(errors)));
-                }
-                cases::set_status(conn, case.id, next, now)?;
-                let kind = if action == Action::ConfirmDecision { EventKind::DecisionConfirmed } else { EventKind::StatusChanged };
-                let change = format!("{}>{}", case.status.code(), next.code());
-                events::record(
-                    conn,
-                    &NewEvent {
-                        case: case.id,
-                        actor: actor.user.user_id,
-                        kind,
-                        body: message.as_deref(),
-                        detail: Some(&change),
-                        at: now,
-                    },
-                )?;
-                Ok(Ok(()))
+            let case = load_visible(conn, &actor, &lookup)?;
+            let now = db::now();
+            let clock = Clock {
+                now,
+                decided_at: case.decided_at,
+                closed_at: case.closed_at,
+            };
+            let next = match case.status.apply(action, actor.side(), &clock) {
+                Ok(next) => next,
+                Err(refused) => return Ok(Err(Refusal::Transition(refused.message_key()))),
+            };
+            if !errors.is_empty() {
+                return Ok(Err(Refusal::Fields(errors)));
             }
+            cases::set_status(conn, case.id, next, now)?;
+            let kind = if action == Action::ConfirmDecision {
+                EventKind::DecisionConfirmed
+            } else {
+                EventKind::StatusChanged
+            };
+            let change = format!("{}>{}", case.status.code(), next.code());
+            events::record(
+                conn,
+                &NewEvent {
+                    case: case.id,
+                    actor: actor.user.user_id,
+                    kind,
+                    body: message.as_deref(),
+                    detail: Some(&change),
+                    at: now,
+                },
+            )?;
+            Ok(Ok(()))
         })
         .await?;
     respond(&state, user, reference, form, result).await

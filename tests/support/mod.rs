@@ -1,0 +1,435 @@
+//! Test support: start the real application on port 0 with a fresh database, and act as users
+//! through HTTP with a cookie jar, the way a browser would.
+
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of the support code"
+)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failed step in a test should fail loudly"
+)]
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use diesel::prelude::*;
+use passerelle::config::{Secret, Settings};
+use passerelle::db::{self, Pool, organisations, users};
+use passerelle::domain::category::Category;
+use passerelle::domain::ids::{OrgId, UserId};
+use passerelle::domain::role::{OrgKind, Role};
+use passerelle::startup::Application;
+
+pub const PASSWORD: &str = "a long test password";
+
+/// Declares a scenario as two tests: one on SQLite, one on PostgreSQL. The PostgreSQL one needs
+/// `TEST_DATABASE_URL`; without it, it fails when `PASSERELLE_REQUIRE_POSTGRES` is set (as in CI)
+/// and is reported as skipped otherwise.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[actix_rt::test]
+            async fn on_sqlite() {
+                super::$name($crate::support::TestApp::sqlite().await).await
+            }
+
+            #[actix_rt::test]
+            async fn on_postgres() {
+                if let Some(app) = $crate::support::TestApp::postgres().await {
+                    super::$name(app).await
+                }
+            }
+        }
+    )+};
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+enum Cleanup {
+    Sqlite(
+        #[allow(dead_code, reason = "held so the directory outlives the test")] tempfile::TempDir,
+    ),
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
+}
+
+/// A running application with its own database.
+pub struct TestApp {
+    pub address: String,
+    pub pool: Pool,
+    cleanup: Cleanup,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
+            if let Ok(mut conn) = diesel::PgConnection::establish(admin_url) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn);
+            }
+        }
+    }
+}
+
+fn unique_name() -> String {
+    format!(
+        "passerelle_test_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+impl TestApp {
+    pub async fn sqlite() -> TestApp {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = dir.path().join("test.db").display().to_string();
+        TestApp::start(url, Cleanup::Sqlite(dir)).await
+    }
+
+    pub async fn postgres() -> Option<TestApp> {
+        let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
+            if std::env::var_os("PASSERELLE_REQUIRE_POSTGRES").is_some() {
+                panic!("PASSERELLE_REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not");
+            }
+            eprintln!("skipped on PostgreSQL: TEST_DATABASE_URL is not set");
+            return None;
+        };
+        let name = unique_name();
+        let mut admin = diesel::PgConnection::establish(&admin_url)
+            .expect("TEST_DATABASE_URL must be reachable");
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut admin)
+            .unwrap();
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .unwrap();
+        let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
+        url.set_path(&name);
+        Some(TestApp::start(url.to_string(), Cleanup::Postgres { admin_url, name }).await)
+    }
+
+    async fn start(database_url: String, cleanup: Cleanup) -> TestApp {
+        let settings = Settings {
+            database_url: Secret::new(database_url.clone()),
+            port: 0,
+            pool_size: 4,
+            ..Settings::default()
+        };
+        let pool = db::connect(&database_url, 4).expect("database");
+        let app = Application::build_with_pool(settings, pool.clone()).expect("application");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        actix_rt::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            pool,
+            cleanup,
+        }
+    }
+
+    pub fn conn(&self) -> db::PooledConnection {
+        self.pool.get().expect("a database connection")
+    }
+
+    /// A partner organisation, optionally a trusted flagger in the given areas.
+    pub fn partner(&self, name: &str, trusted_areas: &[Category]) -> OrgId {
+        organisations::insert(
+            &mut self.conn(),
+            &organisations::NewOrganisation {
+                name,
+                kind: OrgKind::Partner.code(),
+                trusted_flagger: !trusted_areas.is_empty(),
+                designating_authority: (!trusted_areas.is_empty()).then_some("Arcom"),
+                designated_on: None,
+                expertise: organisations::NewOrganisation::expertise_codes(trusted_areas),
+                created_at: db::now(),
+            },
+        )
+        .unwrap()
+    }
+
+    pub fn platform(&self) -> OrgId {
+        organisations::platform(&mut self.conn())
+            .unwrap()
+            .unwrap()
+            .id
+    }
+
+    /// A user of `org` with `role`, whose password is `PASSWORD`.
+    pub fn user(&self, org: OrgId, role: Role, email: &str) -> Account {
+        let hash = passerelle::auth::password::hash(PASSWORD).unwrap();
+        let id = users::insert(
+            &mut self.conn(),
+            &users::NewUser {
+                organisation_id: org.0,
+                email,
+                display_name: &format!("{role} {email}"),
+                password_hash: &hash,
+                role: role.code(),
+                locale: Some("en"),
+                created_at: db::now(),
+            },
+        )
+        .unwrap();
+        Account {
+            id,
+            email: email.to_owned(),
+        }
+    }
+
+    /// Two partner organisations with a caseworker each, a liaison and a platform admin.
+    pub fn cast(&self) -> Cast {
+        let org_a = self.partner("Alpha Helpline", &[Category::Harassment]);
+        let org_b = self.partner("Beta Hotline", &[]);
+        let platform = self.platform();
+        Cast {
+            org_a,
+            org_b,
+            alice: self.user(org_a, Role::PartnerCaseworker, "alice@alpha.test"),
+            anna: self.user(org_a, Role::PartnerAdmin, "anna@alpha.test"),
+            bob: self.user(org_b, Role::PartnerCaseworker, "bob@beta.test"),
+            lea: self.user(platform, Role::Liaison, "lea@platform.test"),
+            max: self.user(platform, Role::PlatformAdmin, "max@platform.test"),
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(&self.address)
+    }
+
+    pub async fn sign_in(&self, account: &Account) -> Client {
+        let mut client = self.client();
+        client.sign_in(&account.email, PASSWORD).await;
+        client
+    }
+
+    pub fn count(&self, table: &str) -> i64 {
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = self.conn();
+        let row: Count = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+            .get_result(&mut *conn)
+            .unwrap();
+        row.n
+    }
+}
+
+pub struct Account {
+    pub id: UserId,
+    pub email: String,
+}
+
+pub struct Cast {
+    pub org_a: OrgId,
+    pub org_b: OrgId,
+    pub alice: Account,
+    pub anna: Account,
+    pub bob: Account,
+    pub lea: Account,
+    pub max: Account,
+}
+
+/// What came back from the server.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: String,
+    pub headers: HashMap<String, String>,
+}
+
+impl Response {
+    pub fn contains(&self, text: &str) -> bool {
+        self.body.contains(text)
+    }
+}
+
+/// A browser-like HTTP client: keeps cookies, does not follow redirects, knows its CSRF token.
+pub struct Client {
+    base: String,
+    http: awc::Client,
+    cookies: HashMap<String, String>,
+    pub csrf: String,
+}
+
+/// The value of the first `name="csrf"` field in a page.
+pub fn csrf_in(body: &str) -> Option<String> {
+    let start = body.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
+    let end = body[start..].find('"')? + start;
+    Some(body[start..end].to_owned())
+}
+
+/// Percent-encodes form fields.
+pub fn encode(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| {
+            let k = percent_encoding::utf8_percent_encode(k, percent_encoding::NON_ALPHANUMERIC);
+            let v = percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC);
+            format!("{k}={v}")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+impl Client {
+    pub fn new(base: &str) -> Client {
+        let http = awc::Client::builder()
+            .disable_redirects()
+            .timeout(std::time::Duration::from_secs(30))
+            .finish();
+        Client {
+            base: base.to_owned(),
+            http,
+            cookies: HashMap::new(),
+            csrf: String::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn remember(&mut self, headers: &awc::http::header::HeaderMap) {
+        for value in headers.get_all("set-cookie") {
+            let Ok(text) = value.to_str() else { continue };
+            let first = text.split(';').next().unwrap_or("");
+            let Some((name, value)) = first.split_once('=') else {
+                continue;
+            };
+            let expired = text.contains("Max-Age=0");
+            if expired || value.is_empty() {
+                self.cookies.remove(name.trim());
+            } else {
+                self.cookies
+                    .insert(name.trim().to_owned(), value.to_owned());
+            }
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Response {
+        let request = self
+            .http
+            .get(format!("{}{}", self.base, path))
+            .insert_header(("Cookie", self.cookie_header()));
+        let mut response = request.send().await.expect("the server answers");
+        let headers = response.headers().clone();
+        self.remember(&headers);
+        let body = response
+            .body()
+            .limit(8 * 1024 * 1024)
+            .await
+            .expect("a body");
+        Self::response(response.status().as_u16(), &headers, &body)
+    }
+
+    fn response(status: u16, headers: &awc::http::header::HeaderMap, body: &[u8]) -> Response {
+        Response {
+            status,
+            location: headers
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            body: String::from_utf8_lossy(body).into_owned(),
+            headers: headers.iter().fold(HashMap::new(), |mut all, (k, v)| {
+                let entry: &mut String = all.entry(k.as_str().to_owned()).or_default();
+                if !entry.is_empty() {
+                    entry.push('\n');
+                }
+                entry.push_str(v.to_str().unwrap_or(""));
+                all
+            }),
+        }
+    }
+
+    /// Posts raw bytes as a form, exactly as given.
+    pub async fn post_raw(&mut self, path: &str, body: Vec<u8>) -> Response {
+        let request = self
+            .http
+            .post(format!("{}{}", self.base, path))
+            .insert_header(("Cookie", self.cookie_header()))
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"));
+        let mut response = request.send_body(body).await.expect("the server answers");
+        let headers = response.headers().clone();
+        self.remember(&headers);
+        let body = response
+            .body()
+            .limit(8 * 1024 * 1024)
+            .await
+            .expect("a body");
+        Self::response(response.status().as_u16(), &headers, &body)
+    }
+
+    /// Posts a form with this session's CSRF token added.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let csrf = self.csrf.clone();
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, encode(&all).into_bytes()).await
+    }
+
+    pub async fn sign_in(&mut self, email: &str, password: &str) -> Response {
+        let page = self.get("/sign-in").await;
+        let csrf = csrf_in(&page.body).expect("the sign-in form carries a CSRF token");
+        let response = self
+            .post_raw(
+                "/sign-in",
+                encode(&[("csrf", &csrf), ("email", email), ("password", password)]).into_bytes(),
+            )
+            .await;
+        if response.status == 303 {
+            let cases = self.get("/cases").await;
+            self.csrf =
+                csrf_in(&cases.body).expect("a signed-in page carries the session's CSRF token");
+        }
+        response
+    }
+
+    /// Files a complete escalation with the given overrides; returns the reference.
+    pub async fn file_case(&mut self, overrides: &[(&str, &str)]) -> String {
+        let response = self.post("/cases", &case_fields(overrides)).await;
+        assert_eq!(response.status, 303, "filing failed: {}", response.body);
+        let location = response.location.expect("a redirect to the new case");
+        location
+            .trim_start_matches("/cases/")
+            .trim_end_matches("?filed=1")
+            .to_owned()
+    }
+}
+
+/// A complete, valid filing form, with `overrides` replacing or adding fields.
+pub fn case_fields<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("ground", "both"),
+        (
+            "explanation",
+            "A 14-year-old is harassed every day in the comments of her posts.",
+        ),
+        ("category", "harassment"),
+        ("urgency", "standard"),
+        ("age_band", "13_14"),
+        ("partner_reference", "REF-1"),
+        ("good_faith", "1"),
+        ("item_rows", "1"),
+        ("item_0_locator_kind", "url"),
+        ("item_0_locator", "https://social.example/p/12345"),
+        ("item_0_content_type", "post"),
+        ("item_0_seen_at", "2026-01-05T10:30"),
+    ];
+    for (name, value) in overrides {
+        fields.retain(|(n, _)| n != name);
+        fields.push((name, value));
+    }
+    fields
+}
