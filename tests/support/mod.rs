@@ -61,6 +61,7 @@ enum Cleanup {
 /// A running application with its own database.
 pub struct TestApp {
     pub address: String,
+    pub database_url: String,
     pub pool: Pool,
     cleanup: Cleanup,
 }
@@ -126,6 +127,7 @@ impl TestApp {
         actix_rt::spawn(app.run_until_stopped());
         TestApp {
             address,
+            database_url,
             pool,
             cleanup,
         }

@@ -1,0 +1,247 @@
+//! Platform administration in the browser and from the command line.
+
+mod support;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use support::TestApp;
+
+async fn an_admin_adds_an_organisation_and_a_user_who_can_then_sign_in(app: TestApp) {
+    let cast = app.cast();
+    let mut max = app.sign_in(&cast.max).await;
+    let invalid = max
+        .post(
+            "/admin/organisations",
+            &[
+                ("name", ""),
+                ("trusted_flagger", "1"),
+                ("designated_on", "yesterday"),
+            ],
+        )
+        .await;
+    assert_eq!(invalid.status, 422);
+    assert!(invalid.contains("id=\"name-error\">This field is required."));
+    assert!(invalid.contains(
+        "id=\"designating_authority-error\">A trusted flagger needs its designating authority."
+    ));
+    assert!(invalid.contains("id=\"designated_on-error\">Enter a date."));
+    let duplicate = max
+        .post("/admin/organisations", &[("name", "Alpha Helpline")])
+        .await;
+    assert!(duplicate.contains("An organisation already has this name."));
+    assert_eq!(app.count("organisations"), 3);
+
+    let created = max
+        .post(
+            "/admin/organisations",
+            &[
+                ("name", "Gamma NGO"),
+                ("trusted_flagger", "1"),
+                ("designating_authority", "Arcom"),
+                ("designated_on", "2025-03-01"),
+                ("area_grooming", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 303);
+    let page = max.get("/admin/organisations").await;
+    assert!(
+        page.contains("Gamma NGO") && page.contains("Grooming / sexual solicitation of a minor")
+    );
+    assert_eq!(app.count("organisations"), 4);
+
+    let org = passerelle::db::organisations::find_by_name(&mut app.conn(), "Gamma NGO")
+        .unwrap()
+        .unwrap();
+    let org_id = org.id.0.to_string();
+    let wrong_role = max
+        .post(
+            "/admin/users",
+            &[
+                ("display_name", "Gus"),
+                ("email", "gus@gamma.test"),
+                ("organisation", &org_id),
+                ("role", "liaison"),
+                ("password", ""),
+            ],
+        )
+        .await;
+    assert_eq!(wrong_role.status, 422);
+    assert!(wrong_role.contains("id=\"role-error\">This role does not exist in this organisation"));
+    assert!(wrong_role.contains("value=\"gus@gamma.test\""));
+    let generated = max
+        .post(
+            "/admin/users",
+            &[
+                ("display_name", "Gus"),
+                ("email", "Gus@Gamma.test"),
+                ("organisation", &org_id),
+                ("role", "partner_caseworker"),
+                ("password", ""),
+            ],
+        )
+        .await;
+    assert_eq!(generated.status, 200);
+    let start =
+        generated.body.find("<code class=\"secret\">").unwrap() + "<code class=\"secret\">".len();
+    let password =
+        generated.body[start..start + generated.body[start..].find('<').unwrap()].to_owned();
+    assert!(password.len() >= 12);
+    let taken = max
+        .post(
+            "/admin/users",
+            &[
+                ("display_name", "Gus 2"),
+                ("email", "gus@gamma.test"),
+                ("organisation", &org_id),
+                ("role", "partner_admin"),
+                ("password", "another long password"),
+            ],
+        )
+        .await;
+    assert!(taken.contains("An account already uses this email address."));
+    let mut gus = app.client();
+    assert_eq!(gus.sign_in("gus@gamma.test", &password).await.status, 303);
+    assert!(gus.get("/cases").await.contains("Gamma NGO"));
+}
+
+async fn the_command_line_creates_the_first_admin(app: TestApp) {
+    let binary = env!("CARGO_BIN_EXE_passerelle");
+    let run = |args: &[&str], stdin: Option<&str>| {
+        let mut child = Command::new(binary)
+            .args(args)
+            .env("DATABASE_URL", &app.database_url)
+            .env("PASSERELLE_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(input) = stdin {
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
+        }
+        let output = child.wait_with_output().unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (ok, out, _) = run(
+        &[
+            "user",
+            "add",
+            "--email",
+            "root@platform.test",
+            "--name",
+            "Root",
+            "--role",
+            "platform_admin",
+        ],
+        None,
+    );
+    assert!(ok);
+    let password = out
+        .lines()
+        .find_map(|l| l.strip_prefix("password (shown once): "))
+        .unwrap()
+        .to_owned();
+    let (ok, _, err) = run(
+        &[
+            "org",
+            "add",
+            "--name",
+            "Delta Helpline",
+            "--trusted-flagger",
+            "--authority",
+            "Arcom",
+            "--areas",
+            "harassment,grooming",
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    let (ok, _, err) = run(
+        &["org", "add", "--name", "Bad", "--areas", "nonsense"],
+        None,
+    );
+    assert!(!ok && err.contains("unknown category \"nonsense\""));
+    let (ok, _, err) = run(
+        &[
+            "user",
+            "add",
+            "--email",
+            "dana@delta.test",
+            "--name",
+            "Dana",
+            "--role",
+            "partner_admin",
+            "--org",
+            "Delta Helpline",
+            "--password-stdin",
+        ],
+        Some("dana's long password\n"),
+    );
+    assert!(ok, "{err}");
+    let (ok, _, err) = run(
+        &[
+            "user",
+            "add",
+            "--email",
+            "dana@delta.test",
+            "--name",
+            "Dana",
+            "--role",
+            "partner_admin",
+            "--org",
+            "Delta Helpline",
+            "--password-stdin",
+        ],
+        Some("dana's long password\n"),
+    );
+    assert!(!ok && err.contains("already has an account"));
+    let (ok, _, err) = run(
+        &[
+            "user",
+            "add",
+            "--email",
+            "short@delta.test",
+            "--name",
+            "S",
+            "--role",
+            "partner_admin",
+            "--org",
+            "Delta Helpline",
+            "--password-stdin",
+        ],
+        Some("short\n"),
+    );
+    assert!(!ok && err.contains("password"), "{err}");
+
+    assert_eq!(
+        app.client()
+            .sign_in("root@platform.test", &password)
+            .await
+            .status,
+        303
+    );
+    let mut dana = app.client();
+    assert_eq!(
+        dana.sign_in("dana@delta.test", "dana's long password")
+            .await
+            .status,
+        303
+    );
+    assert!(dana.get("/cases").await.contains("Delta Helpline"));
+}
+
+on_both_backends!(
+    an_admin_adds_an_organisation_and_a_user_who_can_then_sign_in,
+    the_command_line_creates_the_first_admin
+);
