@@ -17,11 +17,7 @@ use crate::domain::role::OrgKind;
 use crate::startup::Application;
 
 #[derive(Parser)]
-#[command(
-    name = "passerelle",
-    version,
-    about = "The escalation desk between a platform and child-protection partners"
-)]
+#[command(name = "passerelle", version, about = "The escalation desk between a platform and child-protection partners")]
 struct Cli {
     /// A TOML configuration file; PASSERELLE_* environment variables override it.
     #[arg(long, global = true, env = "PASSERELLE_CONFIG")]
@@ -100,16 +96,12 @@ pub fn run() -> ExitCode {
         }
     };
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_new(&settings.log).unwrap_or_else(|_| EnvFilter::new("info")),
-        )
+        .with_env_filter(EnvFilter::try_new(&settings.log).unwrap_or_else(|_| EnvFilter::new("info")))
         .with_writer(std::io::stderr)
         .init();
     let outcome = match cli.command {
         Command::Serve { demo } => serve(settings, demo),
-        Command::Migrate => db::connect(settings.database_url.expose(), 1)
-            .map(|_| ())
-            .map_err(|e| e.to_string()),
+        Command::Migrate => db::connect(settings.database_url.expose(), 1).map(|_| ()).map_err(|e| e.to_string()),
         Command::Org { command } => with_db(&settings, |conn| org_command(conn, command)),
         Command::User { command } => with_db(&settings, |conn| user_command(conn, command)),
     };
@@ -122,10 +114,7 @@ pub fn run() -> ExitCode {
     }
 }
 
-fn with_db(
-    settings: &Settings,
-    work: impl FnOnce(&mut DbConnection) -> Result<(), String>,
-) -> Result<(), String> {
+fn with_db(settings: &Settings, work: impl FnOnce(&mut DbConnection) -> Result<(), String>) -> Result<(), String> {
     let pool = db::connect(settings.database_url.expose(), 1).map_err(|e| e.to_string())?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     work(&mut conn)
@@ -134,28 +123,19 @@ fn with_db(
 fn serve(settings: Settings, demo: bool) -> Result<(), String> {
     actix_web::rt::System::new().block_on(async move {
         let public_url = settings.public_url.clone();
-        let pool = db::connect(settings.database_url.expose(), settings.pool_size)
-            .map_err(|e| e.to_string())?;
+        let pool = db::connect(settings.database_url.expose(), settings.pool_size).map_err(|e| e.to_string())?;
         if demo {
             let mut conn = pool.get().map_err(|e| e.to_string())?;
             crate::demo::seed(&mut conn).map_err(|e| e.to_string())?;
         }
         let app = Application::build_with_pool(settings, pool).map_err(|e| e.to_string())?;
-        println!(
-            "Passerelle is listening on port {} — open {public_url}",
-            app.port()
-        );
+        println!("Passerelle is listening on port {} — open {public_url}", app.port());
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })
 }
 
 fn org_command(conn: &mut DbConnection, command: OrgCommand) -> Result<(), String> {
-    let OrgCommand::Add {
-        name,
-        trusted_flagger,
-        authority,
-        areas,
-    } = command;
+    let OrgCommand::Add { name, trusted_flagger, authority, areas } = command;
     let mut expertise = Vec::new();
     for code in areas.split(',').map(str::trim).filter(|c| !c.is_empty()) {
         expertise.push(Category::parse(code).ok_or_else(|| format!("unknown category {code:?}"))?);
@@ -164,10 +144,7 @@ fn org_command(conn: &mut DbConnection, command: OrgCommand) -> Result<(), Strin
     if name.is_empty() {
         return Err("the organisation needs a name".into());
     }
-    if organisations::find_by_name(conn, name)
-        .map_err(|e| e.to_string())?
-        .is_some()
-    {
+    if organisations::find_by_name(conn, name).map_err(|e| e.to_string())?.is_some() {
         return Err(format!("an organisation named {name:?} already exists"));
     }
     let id = organisations::insert(
@@ -188,33 +165,18 @@ fn org_command(conn: &mut DbConnection, command: OrgCommand) -> Result<(), Strin
 }
 
 fn user_command(conn: &mut DbConnection, command: UserCommand) -> Result<(), String> {
-    let UserCommand::Add {
-        email,
-        name,
-        role,
-        org,
-        password_stdin,
-    } = command;
+    let UserCommand::Add { email, name, role, org, password_stdin } = command;
     let (clear, generated) = if password_stdin {
         let mut input = String::new();
-        std::io::stdin()
-            .read_to_string(&mut input)
-            .map_err(|e| e.to_string())?;
+        std::io::stdin().read_to_string(&mut input).map_err(|e| e.to_string())?;
         (input.trim_end_matches(['\r', '\n']).to_owned(), false)
     } else {
         (password::generate(), true)
     };
-    let account = NewAccount::parse(&email, &name, &role, &clear).map_err(|errors| {
-        errors
-            .iter()
-            .map(|(field, key)| format!("{field}: {key}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    })?;
+    let account = NewAccount::parse(&email, &name, &role, &clear)
+        .map_err(|errors| errors.iter().map(|(field, key)| format!("{field}: {key}")).collect::<Vec<_>>().join("; "))?;
     let organisation = if account.role.is_staff() {
-        organisations::platform(conn)
-            .map_err(|e| e.to_string())?
-            .ok_or("the platform organisation is missing")?
+        organisations::platform(conn).map_err(|e| e.to_string())?.ok_or("the platform organisation is missing")?
     } else {
         let org = org.ok_or("partner roles need --org <organisation name>")?;
         organisations::find_by_name(conn, &org)
@@ -222,10 +184,7 @@ fn user_command(conn: &mut DbConnection, command: UserCommand) -> Result<(), Str
             .ok_or(format!("no organisation named {org:?}"))?
     };
     if !organisation.kind.allows(account.role) {
-        return Err(format!(
-            "{} is not a role in {:?}",
-            account.role, organisation.name
-        ));
+        return Err(format!("{} is not a role in {:?}", account.role, organisation.name));
     }
     if users::email_taken(conn, account.email.as_str()).map_err(|e| e.to_string())? {
         return Err(format!("{} already has an account", account.email.as_str()));
@@ -244,12 +203,7 @@ fn user_command(conn: &mut DbConnection, command: UserCommand) -> Result<(), Str
         },
     )
     .map_err(|e| e.to_string())?;
-    println!(
-        "user {} added to {:?} as {}",
-        account.email.as_str(),
-        organisation.name,
-        account.role
-    );
+    println!("user {} added to {:?} as {}", account.email.as_str(), organisation.name, account.role);
     if generated {
         println!("password (shown once): {}", account.password);
     }

@@ -59,36 +59,22 @@ impl Default for Settings {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    Read { path: String, source: std::io::Error },
     #[error("invalid configuration in {path}: {source}")]
-    Parse {
-        path: String,
-        source: Box<toml::de::Error>,
-    },
+    Parse { path: String, source: Box<toml::de::Error> },
     #[error("invalid value for {key}: {value:?}")]
     Env { key: String, value: String },
 }
 
 impl Settings {
     /// Loads the file (if given) and then applies environment overrides from `env`.
-    pub fn load(
-        file: Option<&Path>,
-        env: impl Iterator<Item = (String, String)>,
-    ) -> Result<Settings, ConfigError> {
+    pub fn load(file: Option<&Path>, env: impl Iterator<Item = (String, String)>) -> Result<Settings, ConfigError> {
         let mut settings = match file {
             Some(path) => {
                 let shown = path.display().to_string();
-                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-                    path: shown.clone(),
-                    source,
-                })?;
-                toml::from_str(&text).map_err(|source| ConfigError::Parse {
-                    path: shown,
-                    source: Box::new(source),
-                })?
+                let text = std::fs::read_to_string(path)
+                    .map_err(|source| ConfigError::Read { path: shown.clone(), source })?;
+                toml::from_str(&text).map_err(|source| ConfigError::Parse { path: shown, source: Box::new(source) })?
             }
             None => Settings::default(),
         };
@@ -99,18 +85,13 @@ impl Settings {
     }
 
     fn apply_env(&mut self, key: &str, value: String) -> Result<(), ConfigError> {
-        let invalid = |value: String| ConfigError::Env {
-            key: key.to_owned(),
-            value,
-        };
+        let invalid = |value: String| ConfigError::Env { key: key.to_owned(), value };
         match key {
             "DATABASE_URL" | "PASSERELLE_DATABASE_URL" => self.database_url = Secret::new(value),
             "PASSERELLE_HOST" => self.host = value,
             "PASSERELLE_PORT" => self.port = value.parse().map_err(|_| invalid(value))?,
             "PASSERELLE_PUBLIC_URL" => self.public_url = value,
-            "PASSERELLE_SESSION_HOURS" => {
-                self.session_hours = value.parse().map_err(|_| invalid(value))?
-            }
+            "PASSERELLE_SESSION_HOURS" => self.session_hours = value.parse().map_err(|_| invalid(value))?,
             "PASSERELLE_POOL_SIZE" => self.pool_size = value.parse().map_err(|_| invalid(value))?,
             "PASSERELLE_LOG" => self.log = value,
             _ => {}
@@ -130,27 +111,16 @@ mod tests {
 
     #[test]
     fn environment_overrides_defaults() {
-        let env = [
-            ("PASSERELLE_PORT".to_string(), "9000".to_string()),
-            ("DATABASE_URL".into(), "x.db".into()),
-        ];
+        let env = [("PASSERELLE_PORT".to_string(), "9000".to_string()), ("DATABASE_URL".into(), "x.db".into())];
         let settings = Settings::load(None, env.into_iter()).map_err(|e| e.to_string());
         assert_eq!(settings.as_ref().map(|s| s.port), Ok(9000));
-        assert_eq!(
-            settings.map(|s| s.database_url.expose().to_owned()),
-            Ok("x.db".into())
-        );
+        assert_eq!(settings.map(|s| s.database_url.expose().to_owned()), Ok("x.db".into()));
     }
 
     #[test]
     fn a_bad_number_is_a_clear_error() {
         let env = [("PASSERELLE_PORT".to_string(), "eighty".to_string())];
-        let error = Settings::load(None, env.into_iter())
-            .err()
-            .map(|e| e.to_string());
-        assert_eq!(
-            error,
-            Some("invalid value for PASSERELLE_PORT: \"eighty\"".into())
-        );
+        let error = Settings::load(None, env.into_iter()).err().map(|e| e.to_string());
+        assert_eq!(error, Some("invalid value for PASSERELLE_PORT: \"eighty\"".into()));
     }
 }

@@ -20,38 +20,15 @@ use crate::domain::role::{OrgKind, Role};
 pub const DEMO_PASSWORD: &str = "passerelle-demo";
 
 const ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
-    (
-        "admin@platform.test",
-        "Alex Admin",
-        Role::PlatformAdmin,
-        None,
-    ),
+    ("admin@platform.test", "Alex Admin", Role::PlatformAdmin, None),
     ("liaison@platform.test", "Lina Liaison", Role::Liaison, None),
-    (
-        "camille@enfance.test",
-        "Camille (e-Enfance)",
-        Role::PartnerCaseworker,
-        Some("e-Enfance (demo)"),
-    ),
-    (
-        "direction@enfance.test",
-        "Dominique (e-Enfance admin)",
-        Role::PartnerAdmin,
-        Some("e-Enfance (demo)"),
-    ),
-    (
-        "sam@hotline.test",
-        "Sam (Point de Contact)",
-        Role::PartnerCaseworker,
-        Some("Point de Contact (demo)"),
-    ),
+    ("camille@enfance.test", "Camille (e-Enfance)", Role::PartnerCaseworker, Some("e-Enfance (demo)")),
+    ("direction@enfance.test", "Dominique (e-Enfance admin)", Role::PartnerAdmin, Some("e-Enfance (demo)")),
+    ("sam@hotline.test", "Sam (Point de Contact)", Role::PartnerCaseworker, Some("Point de Contact (demo)")),
 ];
 
 pub fn seed(conn: &mut DbConnection) -> Result<(), diesel::result::Error> {
-    let partners = organisations::all(conn)?
-        .iter()
-        .filter(|o| o.kind == OrgKind::Partner)
-        .count();
+    let partners = organisations::all(conn)?.iter().filter(|o| o.kind == OrgKind::Partner).count();
     if partners == 0 {
         conn.transaction(insert_demo)?;
         println!("Demo data added.");
@@ -97,11 +74,9 @@ fn insert_demo(conn: &mut DbConnection) -> Result<(), diesel::result::Error> {
             created_at: now,
         },
     )?;
-    let platform = organisations::platform(conn)?
-        .map(|o| o.id)
-        .unwrap_or(OrgId(1));
-    let hash = password::hash(DEMO_PASSWORD)
-        .map_err(|e| diesel::result::Error::QueryBuilderError(e.to_string().into()))?;
+    let platform = organisations::platform(conn)?.map(|o| o.id).unwrap_or(OrgId(1));
+    let hash =
+        password::hash(DEMO_PASSWORD).map_err(|e| diesel::result::Error::QueryBuilderError(e.to_string().into()))?;
     let mut ids = Vec::new();
     for (email, name, role, org) in ACCOUNTS {
         let organisation = match org {
@@ -128,14 +103,13 @@ fn insert_demo(conn: &mut DbConnection) -> Result<(), diesel::result::Error> {
         conn,
         enfance,
         camille,
-        Category::Harassment,
-        Urgency::Urgent,
-        AgeBand::From13To14,
-        "A 13-year-old is being mocked daily in comments under a fake account impersonating her. The comments include her school name.",
-        &[
-            (LocatorKind::Url, "https://social.example/@fake_lea_2013"),
-            (LocatorKind::PostId, "98127731"),
-        ],
+        &DemoCase {
+            category: Category::Harassment,
+            urgency: Urgency::Urgent,
+            age_band: AgeBand::From13To14,
+            explanation: "A 13-year-old is being mocked daily in comments under a fake account impersonating her. The comments include her school name.",
+            locators: &[(LocatorKind::Url, "https://social.example/@fake_lea_2013"), (LocatorKind::PostId, "98127731")],
+        },
     )?;
     assign(conn, harassment, liaison)?;
     message(
@@ -152,62 +126,58 @@ fn insert_demo(conn: &mut DbConnection) -> Result<(), diesel::result::Error> {
         EventKind::InternalNote,
         "Fake account created 3 days ago; same device as two banned accounts.",
     )?;
-    status(
-        conn,
-        harassment,
-        liaison,
-        CaseStatus::InReview,
-        CaseStatus::AwaitingPartner,
-    )?;
+    status(conn, harassment, liaison, CaseStatus::InReview, CaseStatus::AwaitingPartner)?;
 
-    let imminent = file(
+    file(
         conn,
         enfance,
         camille,
-        Category::SelfHarm,
-        Urgency::ImminentRisk,
-        AgeBand::From15To17,
-        "A 16-year-old posted a story announcing she will end her life tonight, with a photo of pills. Her helpline counsellor lost contact.",
-        &[(LocatorKind::Handle, "@nuit_sans_fin")],
+        &DemoCase {
+            category: Category::SelfHarm,
+            urgency: Urgency::ImminentRisk,
+            age_band: AgeBand::From15To17,
+            explanation: "A 16-year-old posted a story announcing she will end her life tonight, with a photo of pills. Her helpline counsellor lost contact.",
+            locators: &[(LocatorKind::Handle, "@nuit_sans_fin")],
+        },
     )?;
-    let _ = imminent;
 
     let grooming = file(
         conn,
         hotline,
         sam,
-        Category::Grooming,
-        Urgency::Standard,
-        AgeBand::Under13,
-        "An adult account sends repeated direct messages to children asking them to move to another app and send pictures.",
-        &[
-            (LocatorKind::AccountId, "5550123"),
-            (LocatorKind::MessageId, "dm-77120-a"),
-        ],
+        &DemoCase {
+            category: Category::Grooming,
+            urgency: Urgency::Standard,
+            age_band: AgeBand::Under13,
+            explanation: "An adult account sends repeated direct messages to children asking them to move to another app and send pictures.",
+            locators: &[(LocatorKind::AccountId, "5550123"), (LocatorKind::MessageId, "dm-77120-a")],
+        },
     )?;
     assign(conn, grooming, liaison)?;
     Ok(())
+}
+
+/// A demonstration escalation, as a partner would type it.
+struct DemoCase<'a> {
+    category: Category,
+    urgency: Urgency,
+    age_band: AgeBand,
+    explanation: &'a str,
+    locators: &'a [(LocatorKind, &'a str)],
 }
 
 fn file(
     conn: &mut DbConnection,
     org: OrgId,
     filer: UserId,
-    category: Category,
-    urgency: Urgency,
-    age_band: AgeBand,
-    explanation: &str,
-    locators: &[(LocatorKind, &str)],
+    demo: &DemoCase<'_>,
 ) -> Result<crate::domain::ids::CaseId, diesel::result::Error> {
+    let DemoCase { category, urgency, age_band, explanation, locators } = *demo;
     let now = db::now();
     let items = locators
         .iter()
         .filter_map(|(kind, raw)| Locator::parse(*kind, raw).ok())
-        .map(|locator| NewReportedItem {
-            locator,
-            content_type: ContentType::Post,
-            seen_at: now - TimeDelta::hours(2),
-        })
+        .map(|locator| NewReportedItem { locator, content_type: ContentType::Post, seen_at: now - TimeDelta::hours(2) })
         .collect();
     let case = NewCase {
         ground: Ground::Both,
@@ -227,23 +197,13 @@ fn file(
         category,
         age_band,
         trusted_flagger: org_row.as_ref().is_some_and(|o| o.trusted_flagger),
-        expertise: org_row
-            .as_ref()
-            .map(|o| o.expertise.as_slice())
-            .unwrap_or(&[]),
+        expertise: org_row.as_ref().map(|o| o.expertise.as_slice()).unwrap_or(&[]),
     });
     let (id, _) = cases::insert(conn, &case, org, filer, priority, now)?;
     items::insert_all(conn, id, &case.items)?;
     events::record(
         conn,
-        &NewEvent {
-            case: id,
-            actor: filer,
-            kind: EventKind::Filed,
-            body: None,
-            detail: None,
-            at: now,
-        },
+        &NewEvent { case: id, actor: filer, kind: EventKind::Filed, body: None, detail: None, at: now },
     )?;
     Ok(id)
 }
@@ -255,27 +215,12 @@ fn assign(
 ) -> Result<(), diesel::result::Error> {
     let now = db::now();
     cases::set_assignee(conn, case, liaison, now)?;
-    let name = users::names(conn, &[liaison])?
-        .remove(&liaison)
-        .unwrap_or_default();
+    let name = users::names(conn, &[liaison])?.remove(&liaison).unwrap_or_default();
     events::record(
         conn,
-        &NewEvent {
-            case,
-            actor: liaison,
-            kind: EventKind::Assigned,
-            body: None,
-            detail: Some(&name),
-            at: now,
-        },
+        &NewEvent { case, actor: liaison, kind: EventKind::Assigned, body: None, detail: Some(&name), at: now },
     )?;
-    status(
-        conn,
-        case,
-        liaison,
-        CaseStatus::Submitted,
-        CaseStatus::InReview,
-    )
+    status(conn, case, liaison, CaseStatus::Submitted, CaseStatus::InReview)
 }
 
 fn status(
@@ -290,14 +235,7 @@ fn status(
     let change = format!("{}>{}", from.code(), to.code());
     events::record(
         conn,
-        &NewEvent {
-            case,
-            actor,
-            kind: EventKind::StatusChanged,
-            body: None,
-            detail: Some(&change),
-            at: now,
-        },
+        &NewEvent { case, actor, kind: EventKind::StatusChanged, body: None, detail: Some(&change), at: now },
     )?;
     Ok(())
 }
@@ -309,16 +247,6 @@ fn message(
     kind: EventKind,
     body: &str,
 ) -> Result<(), diesel::result::Error> {
-    events::record(
-        conn,
-        &NewEvent {
-            case,
-            actor,
-            kind,
-            body: Some(body),
-            detail: None,
-            at: db::now(),
-        },
-    )?;
+    events::record(conn, &NewEvent { case, actor, kind, body: Some(body), detail: None, at: db::now() })?;
     Ok(())
 }

@@ -76,9 +76,7 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         let key = match self {
             AppError::SignInRequired => {
-                return HttpResponse::SeeOther()
-                    .insert_header((LOCATION, "/sign-in"))
-                    .finish();
+                return HttpResponse::SeeOther().insert_header((LOCATION, "/sign-in")).finish();
             }
             AppError::NotFound => "error_page.not_found",
             AppError::Forbidden => "error_page.forbidden",

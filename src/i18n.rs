@@ -23,11 +23,9 @@ pub struct Catalogue {
 
 impl Catalogue {
     fn parse(lang: Lang, source: &str) -> Result<Self, String> {
-        let table: toml::Table =
-            toml::from_str(source).map_err(|e| format!("catalogue {lang}: {e}"))?;
+        let table: toml::Table = toml::from_str(source).map_err(|e| format!("catalogue {lang}: {e}"))?;
         let mut messages = HashMap::new();
-        flatten("", &table, &mut messages)
-            .map_err(|key| format!("catalogue {lang}: {key} is not text"))?;
+        flatten("", &table, &mut messages).map_err(|key| format!("catalogue {lang}: {key} is not text"))?;
         Ok(Self { lang, messages })
     }
 
@@ -69,17 +67,9 @@ impl Catalogue {
     }
 }
 
-fn flatten(
-    prefix: &str,
-    table: &toml::Table,
-    into: &mut HashMap<String, String>,
-) -> Result<(), String> {
+fn flatten(prefix: &str, table: &toml::Table, into: &mut HashMap<String, String>) -> Result<(), String> {
     for (key, value) in table {
-        let full = if prefix.is_empty() {
-            key.clone()
-        } else {
-            format!("{prefix}.{key}")
-        };
+        let full = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
         match value {
             toml::Value::String(text) => {
                 into.insert(full, text.clone());
@@ -119,11 +109,7 @@ pub fn negotiate(preference: Option<&str>, request: &HttpRequest) -> Lang {
     if let Some(lang) = preference.and_then(Lang::parse) {
         return lang;
     }
-    let header = request
-        .headers()
-        .get(ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let header = request.headers().get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
     from_accept_language(header)
 }
 
@@ -133,18 +119,13 @@ pub fn from_accept_language(header: &str) -> Lang {
     for part in header.split(',') {
         let mut pieces = part.trim().split(';');
         let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
-        let weight = pieces
-            .find_map(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .and_then(|q| q.parse::<f32>().ok())
-            })
-            .unwrap_or(1.0);
+        let weight =
+            pieces.find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok())).unwrap_or(1.0);
         let primary = tag.split('-').next().unwrap_or("");
-        if let Some(lang) = Lang::parse(primary) {
-            if best.is_none_or(|(w, _)| weight > w) {
-                best = Some((weight, lang));
-            }
+        if let Some(lang) = Lang::parse(primary)
+            && best.is_none_or(|(w, _)| weight > w)
+        {
+            best = Some((weight, lang));
         }
     }
     best.map_or(Lang::En, |(_, lang)| lang)

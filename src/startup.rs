@@ -50,10 +50,7 @@ pub enum StartupError {
     #[error(transparent)]
     Db(#[from] db::DbError),
     #[error("cannot listen on {address}: {source}")]
-    Bind {
-        address: String,
-        source: std::io::Error,
-    },
+    Bind { address: String, source: std::io::Error },
     #[error("message catalogues: {0}")]
     Catalogue(String),
 }
@@ -73,20 +70,11 @@ impl Application {
 
     pub fn build_with_pool(settings: Settings, pool: Pool) -> Result<Application, StartupError> {
         let address = format!("{}:{}", settings.host, settings.port);
-        let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
-            address: address.clone(),
-            source,
-        })?;
-        let port = listener
-            .local_addr()
-            .map_err(|source| StartupError::Bind { address, source })?
-            .port();
+        let listener =
+            TcpListener::bind(&address).map_err(|source| StartupError::Bind { address: address.clone(), source })?;
+        let port = listener.local_addr().map_err(|source| StartupError::Bind { address, source })?.port();
         let i18n = I18n::load().map_err(StartupError::Catalogue)?;
-        let state = web::Data::new(AppState {
-            pool,
-            i18n,
-            settings,
-        });
+        let state = web::Data::new(AppState { pool, i18n, settings });
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())

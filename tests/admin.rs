@@ -1,5 +1,7 @@
 //! Platform administration in the browser and from the command line.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failed step in a scenario should stop it loudly")]
+
 mod support;
 
 use std::io::Write;
@@ -11,24 +13,13 @@ async fn an_admin_adds_an_organisation_and_a_user_who_can_then_sign_in(app: Test
     let cast = app.cast();
     let mut max = app.sign_in(&cast.max).await;
     let invalid = max
-        .post(
-            "/admin/organisations",
-            &[
-                ("name", ""),
-                ("trusted_flagger", "1"),
-                ("designated_on", "yesterday"),
-            ],
-        )
+        .post("/admin/organisations", &[("name", ""), ("trusted_flagger", "1"), ("designated_on", "yesterday")])
         .await;
     assert_eq!(invalid.status, 422);
     assert!(invalid.contains("id=\"name-error\">This field is required."));
-    assert!(invalid.contains(
-        "id=\"designating_authority-error\">A trusted flagger needs its designating authority."
-    ));
+    assert!(invalid.contains("id=\"designating_authority-error\">A trusted flagger needs its designating authority."));
     assert!(invalid.contains("id=\"designated_on-error\">Enter a date."));
-    let duplicate = max
-        .post("/admin/organisations", &[("name", "Alpha Helpline")])
-        .await;
+    let duplicate = max.post("/admin/organisations", &[("name", "Alpha Helpline")]).await;
     assert!(duplicate.contains("An organisation already has this name."));
     assert_eq!(app.count("organisations"), 3);
 
@@ -46,14 +37,10 @@ async fn an_admin_adds_an_organisation_and_a_user_who_can_then_sign_in(app: Test
         .await;
     assert_eq!(created.status, 303);
     let page = max.get("/admin/organisations").await;
-    assert!(
-        page.contains("Gamma NGO") && page.contains("Grooming / sexual solicitation of a minor")
-    );
+    assert!(page.contains("Gamma NGO") && page.contains("Grooming / sexual solicitation of a minor"));
     assert_eq!(app.count("organisations"), 4);
 
-    let org = passerelle::db::organisations::find_by_name(&mut app.conn(), "Gamma NGO")
-        .unwrap()
-        .unwrap();
+    let org = passerelle::db::organisations::find_by_name(&mut app.conn(), "Gamma NGO").unwrap().unwrap();
     let org_id = org.id.0.to_string();
     let wrong_role = max
         .post(
@@ -83,10 +70,8 @@ async fn an_admin_adds_an_organisation_and_a_user_who_can_then_sign_in(app: Test
         )
         .await;
     assert_eq!(generated.status, 200);
-    let start =
-        generated.body.find("<code class=\"secret\">").unwrap() + "<code class=\"secret\">".len();
-    let password =
-        generated.body[start..start + generated.body[start..].find('<').unwrap()].to_owned();
+    let start = generated.body.find("<code class=\"secret\">").unwrap() + "<code class=\"secret\">".len();
+    let password = generated.body[start..start + generated.body[start..].find('<').unwrap()].to_owned();
     assert!(password.len() >= 12);
     let taken = max
         .post(
@@ -119,12 +104,7 @@ async fn the_command_line_creates_the_first_admin(app: TestApp) {
             .spawn()
             .unwrap();
         if let Some(input) = stdin {
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(input.as_bytes())
-                .unwrap();
+            child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
         }
         let output = child.wait_with_output().unwrap();
         (
@@ -133,25 +113,10 @@ async fn the_command_line_creates_the_first_admin(app: TestApp) {
             String::from_utf8_lossy(&output.stderr).into_owned(),
         )
     };
-    let (ok, out, _) = run(
-        &[
-            "user",
-            "add",
-            "--email",
-            "root@platform.test",
-            "--name",
-            "Root",
-            "--role",
-            "platform_admin",
-        ],
-        None,
-    );
+    let (ok, out, _) =
+        run(&["user", "add", "--email", "root@platform.test", "--name", "Root", "--role", "platform_admin"], None);
     assert!(ok);
-    let password = out
-        .lines()
-        .find_map(|l| l.strip_prefix("password (shown once): "))
-        .unwrap()
-        .to_owned();
+    let password = out.lines().find_map(|l| l.strip_prefix("password (shown once): ")).unwrap().to_owned();
     let (ok, _, err) = run(
         &[
             "org",
@@ -167,10 +132,7 @@ async fn the_command_line_creates_the_first_admin(app: TestApp) {
         None,
     );
     assert!(ok, "{err}");
-    let (ok, _, err) = run(
-        &["org", "add", "--name", "Bad", "--areas", "nonsense"],
-        None,
-    );
+    let (ok, _, err) = run(&["org", "add", "--name", "Bad", "--areas", "nonsense"], None);
     assert!(!ok && err.contains("unknown category \"nonsense\""));
     let (ok, _, err) = run(
         &[
@@ -224,20 +186,9 @@ async fn the_command_line_creates_the_first_admin(app: TestApp) {
     );
     assert!(!ok && err.contains("password"), "{err}");
 
-    assert_eq!(
-        app.client()
-            .sign_in("root@platform.test", &password)
-            .await
-            .status,
-        303
-    );
+    assert_eq!(app.client().sign_in("root@platform.test", &password).await.status, 303);
     let mut dana = app.client();
-    assert_eq!(
-        dana.sign_in("dana@delta.test", "dana's long password")
-            .await
-            .status,
-        303
-    );
+    assert_eq!(dana.sign_in("dana@delta.test", "dana's long password").await.status, 303);
     assert!(dana.get("/cases").await.contains("Delta Helpline"));
 }
 

@@ -1,5 +1,7 @@
 //! Following cases: scopes, filters, text search, both orders and keyset pagination.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failed step in a scenario should stop it loudly")]
+
 mod support;
 
 use support::TestApp;
@@ -21,15 +23,7 @@ async fn pages_follow_each_other_without_gaps_or_repeats(app: TestApp) {
         let urgency = if i % 7 == 0 { "urgent" } else { "standard" };
         let age = if i % 7 == 0 { "13_14" } else { "adult" };
         let category = if i % 2 == 0 { "harassment" } else { "doxxing" };
-        filed.push(
-            alice
-                .file_case(&[
-                    ("urgency", urgency),
-                    ("age_band", age),
-                    ("category", category),
-                ])
-                .await,
-        );
+        filed.push(alice.file_case(&[("urgency", urgency), ("age_band", age), ("category", category)]).await);
     }
     for sort in ["newest", "urgency"] {
         let mut seen = Vec::new();
@@ -40,17 +34,11 @@ async fn pages_follow_each_other_without_gaps_or_repeats(app: TestApp) {
             let refs = references_in(&page.body);
             assert!(refs.len() <= 25);
             seen.extend(refs);
-            let Some(start) = page
-                .body
-                .find("rel=\"next\"")
-                .and_then(|end| page.body[..end].rfind("href=\""))
-            else {
+            let Some(start) = page.body.find("rel=\"next\"").and_then(|end| page.body[..end].rfind("href=\"")) else {
                 break;
             };
             let href = &page.body[start + 6..];
-            path = href[..href.find('"').unwrap_or(0)]
-                .replace("&#38;", "&")
-                .replace("&amp;", "&");
+            path = href[..href.find('"').unwrap_or(0)].replace("&#38;", "&").replace("&amp;", "&");
         }
         let mut expected = filed.clone();
         if sort == "newest" {
@@ -68,11 +56,7 @@ async fn pages_follow_each_other_without_gaps_or_repeats(app: TestApp) {
                 let index = filed.iter().position(|f| f == r).unwrap_or(0);
                 index % 2 == 1 && index % 7 != 0
             });
-            assert_eq!(
-                first_p3,
-                Some(p2_count),
-                "every P2 case comes before every P3 case"
-            );
+            assert_eq!(first_p3, Some(p2_count), "every P2 case comes before every P3 case");
         }
     }
 }
@@ -83,17 +67,9 @@ async fn filters_and_search_narrow_the_list(app: TestApp) {
     let mut anna = app.sign_in(&cast.anna).await;
     let mut lea = app.sign_in(&cast.lea).await;
     let mut bob = app.sign_in(&cast.bob).await;
-    let harassment = alice
-        .file_case(&[("item_0_locator", "https://social.example/needle-42")])
-        .await;
+    let harassment = alice.file_case(&[("item_0_locator", "https://social.example/needle-42")]).await;
     let doxxing = anna
-        .file_case(&[
-            ("category", "doxxing"),
-            (
-                "explanation",
-                "Her home address and phone number were posted.",
-            ),
-        ])
+        .file_case(&[("category", "doxxing"), ("explanation", "Her home address and phone number were posted.")])
         .await;
     let beta = bob.file_case(&[("urgency", "imminent")]).await;
 
@@ -105,21 +81,10 @@ async fn filters_and_search_narrow_the_list(app: TestApp) {
         vec![doxxing.clone(), harassment.clone()],
         "a caseworker sees the whole organisation"
     );
+    assert_eq!(references_in(&alice.get("/cases?q=NEEDLE-42").await.body), vec![harassment.clone()]);
+    assert_eq!(references_in(&alice.get("/cases?q=home+address").await.body), vec![doxxing.clone()]);
     assert_eq!(
-        references_in(&alice.get("/cases?q=NEEDLE-42").await.body),
-        vec![harassment.clone()]
-    );
-    assert_eq!(
-        references_in(&alice.get("/cases?q=home+address").await.body),
-        vec![doxxing.clone()]
-    );
-    assert_eq!(
-        references_in(
-            &alice
-                .get(&format!("/cases?q={}", harassment.to_lowercase()))
-                .await
-                .body
-        ),
+        references_in(&alice.get(&format!("/cases?q={}", harassment.to_lowercase())).await.body),
         vec![harassment.clone()]
     );
     assert_eq!(
@@ -127,48 +92,21 @@ async fn filters_and_search_narrow_the_list(app: TestApp) {
         Vec::<String>::new(),
         "LIKE wildcards are literal"
     );
-    assert_eq!(
-        references_in(&alice.get("/cases?category=doxxing").await.body),
-        vec![doxxing.clone()]
-    );
+    assert_eq!(references_in(&alice.get("/cases?category=doxxing").await.body), vec![doxxing.clone()]);
 
     let queue = lea.get("/cases?sort=urgency").await;
+    assert_eq!(references_in(&queue.body)[0], beta, "the imminent case heads the queue");
     assert_eq!(
-        references_in(&queue.body)[0],
-        beta,
-        "the imminent case heads the queue"
-    );
-    assert_eq!(
-        references_in(
-            &lea.get(&format!("/cases?organisation={}", cast.org_b.0))
-                .await
-                .body
-        ),
+        references_in(&lea.get(&format!("/cases?organisation={}", cast.org_b.0)).await.body),
         vec![beta.clone()]
     );
-    assert_eq!(
-        references_in(&lea.get("/cases?urgency=imminent").await.body),
-        vec![beta.clone()]
-    );
-    lea.post(&format!("/cases/{doxxing}/assign"), &[("assignee", "me")])
-        .await;
-    assert_eq!(
-        references_in(&lea.get("/cases?assignee=me").await.body),
-        vec![doxxing.clone()]
-    );
-    assert_eq!(
-        references_in(&lea.get("/cases?status=in_review").await.body),
-        vec![doxxing.clone()]
-    );
-    assert_eq!(
-        references_in(&lea.get("/cases?assignee=none").await.body).len(),
-        2
-    );
+    assert_eq!(references_in(&lea.get("/cases?urgency=imminent").await.body), vec![beta.clone()]);
+    lea.post(&format!("/cases/{doxxing}/assign"), &[("assignee", "me")]).await;
+    assert_eq!(references_in(&lea.get("/cases?assignee=me").await.body), vec![doxxing.clone()]);
+    assert_eq!(references_in(&lea.get("/cases?status=in_review").await.body), vec![doxxing.clone()]);
+    assert_eq!(references_in(&lea.get("/cases?assignee=none").await.body).len(), 2);
     assert_eq!(lea.get("/cases?assignee=someone").await.status, 400);
     assert_eq!(lea.get("/cases?after=garbage").await.status, 400);
 }
 
-on_both_backends!(
-    pages_follow_each_other_without_gaps_or_repeats,
-    filters_and_search_narrow_the_list
-);
+on_both_backends!(pages_follow_each_other_without_gaps_or_repeats, filters_and_search_narrow_the_list);

@@ -1,6 +1,8 @@
 //! The life of a case through the browser's forms: messages, internal notes, assignment,
 //! requests for information, decisions per item, closing, reopening, withdrawing, contesting.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failed step in a scenario should stop it loudly")]
+
 mod support;
 
 use support::TestApp;
@@ -14,39 +16,17 @@ async fn a_liaison_answers_and_the_partner_sees_the_answer(app: TestApp) {
 
     let queue = lea.get("/cases").await;
     assert!(queue.contains(&reference) && queue.contains("Alpha Helpline"));
-    assert_eq!(
-        lea.post(&format!("{path}/assign"), &[("assignee", "me")])
-            .await
-            .status,
-        303
-    );
-    let sent = lea
-        .post(
-            &format!("{path}/messages"),
-            &[("body", "We are looking at it now.")],
-        )
-        .await;
+    assert_eq!(lea.post(&format!("{path}/assign"), &[("assignee", "me")]).await.status, 303);
+    let sent = lea.post(&format!("{path}/messages"), &[("body", "We are looking at it now.")]).await;
     assert_eq!(sent.status, 303);
-    assert_eq!(
-        sent.location.as_deref(),
-        Some(format!("{path}#latest").as_str())
-    );
+    assert_eq!(sent.location.as_deref(), Some(format!("{path}#latest").as_str()));
 
     let page = alice.get(&path).await;
     assert!(page.contains("We are looking at it now."));
     assert!(page.contains("In review"));
     assert!(page.contains("Assigned to "));
-    alice
-        .post(
-            &format!("{path}/messages"),
-            &[("body", "Thank you, the girl is safe at home.")],
-        )
-        .await;
-    assert!(
-        lea.get(&path)
-            .await
-            .contains("Thank you, the girl is safe at home.")
-    );
+    alice.post(&format!("{path}/messages"), &[("body", "Thank you, the girl is safe at home.")]).await;
+    assert!(lea.get(&path).await.contains("Thank you, the girl is safe at home."));
 }
 
 async fn a_request_for_information_pauses_until_the_partner_answers(app: TestApp) {
@@ -55,39 +35,15 @@ async fn a_request_for_information_pauses_until_the_partner_answers(app: TestApp
     let mut lea = app.sign_in(&cast.lea).await;
     let reference = alice.file_case(&[]).await;
     let path = format!("/cases/{reference}");
-    let missing = lea
-        .post(
-            &format!("{path}/transition"),
-            &[("action", "request_information"), ("message", "")],
-        )
-        .await;
-    assert_eq!(
-        missing.status, 422,
-        "a request for information needs a question"
-    );
+    let missing = lea.post(&format!("{path}/transition"), &[("action", "request_information"), ("message", "")]).await;
+    assert_eq!(missing.status, 422, "a request for information needs a question");
     assert!(missing.contains("id=\"request_information-error\">This field is required."));
-    lea.post(
-        &format!("{path}/transition"),
-        &[
-            ("action", "request_information"),
-            ("message", "Which school?"),
-        ],
-    )
-    .await;
+    lea.post(&format!("{path}/transition"), &[("action", "request_information"), ("message", "Which school?")]).await;
     let page = alice.get(&path).await;
     assert!(page.contains("Awaiting your partner&#39;s answer") && page.contains("Which school?"));
-    alice
-        .post(
-            &format!("{path}/messages"),
-            &[("body", "Collège Jean Moulin.")],
-        )
-        .await;
+    alice.post(&format!("{path}/messages"), &[("body", "Collège Jean Moulin.")]).await;
     let page = lea.get(&path).await;
-    assert!(
-        page.contains("Status changed from Awaiting your partner&#39;s answer to In review."),
-        "{}",
-        page.body
-    );
+    assert!(page.contains("Status changed from Awaiting your partner&#39;s answer to In review."), "{}", page.body);
 }
 
 async fn a_decision_is_recorded_per_item_and_the_partner_reads_the_reasons(app: TestApp) {
@@ -119,38 +75,22 @@ async fn a_decision_is_recorded_per_item_and_the_partner_reads_the_reasons(app: 
     let incomplete = lea
         .post(
             &format!("{path}/decision"),
-            &[
-                (&format!("outcome_{first}"), "removed"),
-                (&format!("reasons_{first}"), "Harassment of a minor."),
-            ],
+            &[(&format!("outcome_{first}"), "removed"), (&format!("reasons_{first}"), "Harassment of a minor.")],
         )
         .await;
     assert_eq!(incomplete.status, 422);
     assert!(incomplete.contains(&format!("id=\"outcome_{second}-error\">Please choose one.")));
-    assert!(
-        incomplete.contains(">Harassment of a minor.</textarea>"),
-        "typed reasons are kept"
-    );
-    assert_eq!(
-        app.count("case_events"),
-        2,
-        "only the filing and the liaison's view so far"
-    );
+    assert!(incomplete.contains(">Harassment of a minor.</textarea>"), "typed reasons are kept");
+    assert_eq!(app.count("case_events"), 2, "only the filing and the liaison's view so far");
 
     let decided = lea
         .post(
             &format!("{path}/decision"),
             &[
                 (&format!("outcome_{first}"), "removed"),
-                (
-                    &format!("reasons_{first}"),
-                    "Harassment of a minor: removed under our rules and the law.",
-                ),
+                (&format!("reasons_{first}"), "Harassment of a minor: removed under our rules and the law."),
                 (&format!("outcome_{second}"), "no_violation"),
-                (
-                    &format!("reasons_{second}"),
-                    "This comment is critical but not abusive.",
-                ),
+                (&format!("reasons_{second}"), "This comment is critical but not abusive."),
                 (&format!("automated_{second}"), "1"),
             ],
         )
@@ -162,16 +102,9 @@ async fn a_decision_is_recorded_per_item_and_the_partner_reads_the_reasons(app: 
     assert!(page.contains("No violation found") && page.contains("decided with automated means"));
     assert!(page.contains("Item 1: Removed") && page.contains("Item 2: No violation found"));
 
-    assert_eq!(
-        lea.post(&format!("{path}/transition"), &[("action", "close")])
-            .await
-            .status,
-        303
-    );
+    assert_eq!(lea.post(&format!("{path}/transition"), &[("action", "close")]).await.status, 303);
     assert!(alice.get(&path).await.contains(">Closed<"));
-    let reopened = alice
-        .post(&format!("{path}/transition"), &[("action", "reopen")])
-        .await;
+    let reopened = alice.post(&format!("{path}/transition"), &[("action", "reopen")]).await;
     assert_eq!(reopened.status, 303);
     assert!(alice.get(&path).await.contains(">Reopened<"));
 }
@@ -187,30 +120,18 @@ async fn a_contested_decision_goes_back_to_a_liaison(app: TestApp) {
     let id = page.body[start..start + page.body[start..].find('"').unwrap()].to_owned();
     lea.post(
         &format!("{path}/decision"),
-        &[
-            (&format!("outcome_{id}"), "no_violation"),
-            (&format!("reasons_{id}"), "Not abusive."),
-        ],
+        &[(&format!("outcome_{id}"), "no_violation"), (&format!("reasons_{id}"), "Not abusive.")],
     )
     .await;
     let contested = alice
-        .post(
-            &format!("{path}/transition"),
-            &[
-                ("action", "contest"),
-                ("message", "The comments name her school."),
-            ],
-        )
+        .post(&format!("{path}/transition"), &[("action", "contest"), ("message", "The comments name her school.")])
         .await;
     assert_eq!(contested.status, 303);
     let page = lea.get(&path).await;
     assert!(page.contains(">Contested<") && page.contains("The comments name her school."));
     lea.post(
         &format!("{path}/decision"),
-        &[
-            (&format!("outcome_{id}"), "removed"),
-            (&format!("reasons_{id}"), "On review: doxxing a minor."),
-        ],
+        &[(&format!("outcome_{id}"), "removed"), (&format!("reasons_{id}"), "On review: doxxing a minor.")],
     )
     .await;
     let page = alice.get(&path).await;
@@ -222,12 +143,8 @@ async fn a_partner_withdraws_before_a_decision(app: TestApp) {
     let mut alice = app.sign_in(&cast.alice).await;
     let reference = alice.file_case(&[]).await;
     let path = format!("/cases/{reference}");
-    let withdrawn = alice
-        .post(
-            &format!("{path}/transition"),
-            &[("action", "withdraw"), ("message", "Filed twice.")],
-        )
-        .await;
+    let withdrawn =
+        alice.post(&format!("{path}/transition"), &[("action", "withdraw"), ("message", "Filed twice.")]).await;
     assert_eq!(withdrawn.status, 303);
     let page = alice.get(&path).await;
     assert!(page.contains(">Withdrawn<") && page.contains("Filed twice."));
@@ -240,40 +157,21 @@ async fn a_forbidden_transition_is_refused_and_changes_nothing(app: TestApp) {
     let reference = alice.file_case(&[]).await;
     let path = format!("/cases/{reference}");
     let events_before = app.count("case_events");
-    let close = lea
-        .post(&format!("{path}/transition"), &[("action", "close")])
-        .await;
+    let close = lea.post(&format!("{path}/transition"), &[("action", "close")]).await;
     assert_eq!(close.status, 409);
-    assert!(close.contains(
-        "This action is not possible while the case has its current status. Nothing was changed."
-    ));
+    assert!(close.contains("This action is not possible while the case has its current status. Nothing was changed."));
     let events_after_view = app.count("case_events");
-    let partner_closes = alice
-        .post(&format!("{path}/transition"), &[("action", "close")])
-        .await;
+    let partner_closes = alice.post(&format!("{path}/transition"), &[("action", "close")]).await;
     assert_eq!(partner_closes.status, 409);
     assert!(partner_closes.contains("This action is not yours to take on this case."));
     let partner_decides = alice.post(&format!("{path}/decision"), &[]).await;
-    assert_eq!(
-        partner_decides.status, 404,
-        "the decision route does not exist for partners"
-    );
-    let unknown = alice
-        .post(&format!("{path}/transition"), &[("action", "explode")])
-        .await;
+    assert_eq!(partner_decides.status, 404, "the decision route does not exist for partners");
+    let unknown = alice.post(&format!("{path}/transition"), &[("action", "explode")]).await;
     assert_eq!(unknown.status, 400);
-    let partner_note = alice
-        .post(
-            &format!("{path}/messages"),
-            &[("body", "sneaky"), ("internal", "1")],
-        )
-        .await;
+    let partner_note = alice.post(&format!("{path}/messages"), &[("body", "sneaky"), ("internal", "1")]).await;
     assert_eq!(partner_note.status, 403);
     assert!(alice.get(&path).await.contains(">Submitted<"));
-    assert_eq!(
-        events_before, events_after_view,
-        "a refused action records nothing"
-    );
+    assert_eq!(events_before, events_after_view, "a refused action records nothing");
     assert_eq!(app.count("case_events"), events_before);
 }
 
@@ -281,9 +179,7 @@ async fn an_empty_message_is_refused_in_place(app: TestApp) {
     let cast = app.cast();
     let mut alice = app.sign_in(&cast.alice).await;
     let reference = alice.file_case(&[]).await;
-    let response = alice
-        .post(&format!("/cases/{reference}/messages"), &[("body", "   ")])
-        .await;
+    let response = alice.post(&format!("/cases/{reference}/messages"), &[("body", "   ")]).await;
     assert_eq!(response.status, 422);
     assert!(response.contains("id=\"body-error\">This field is required."));
     assert_eq!(app.count("case_events"), 1);
@@ -298,19 +194,11 @@ async fn a_referral_to_authorities_is_recorded_for_staff_only(app: TestApp) {
     let response = lea
         .post(
             &format!("{path}/referral"),
-            &[
-                ("authority", "OCRVP"),
-                ("authority_reference", "PV-2026-99"),
-                ("referred_at", "2026-01-05T10:45"),
-            ],
+            &[("authority", "OCRVP"), ("authority_reference", "PV-2026-99"), ("referred_at", "2026-01-05T10:45")],
         )
         .await;
     assert_eq!(response.status, 303);
-    assert!(
-        lea.get(&path)
-            .await
-            .contains("Referred to OCRVP at 2026-01-05 10:45 UTC. Reference: PV-2026-99")
-    );
+    assert!(lea.get(&path).await.contains("Referred to OCRVP at 2026-01-05 10:45 UTC. Reference: PV-2026-99"));
     let partner_view = alice.get(&path).await;
     assert!(!partner_view.contains("OCRVP") && !partner_view.contains("PV-2026-99"));
 }

@@ -44,11 +44,7 @@ pub struct CurrentUser {
 
 impl CurrentUser {
     pub fn side(&self) -> Side {
-        if self.user.role.is_staff() {
-            Side::Staff
-        } else {
-            Side::Partner
-        }
+        if self.user.role.is_staff() { Side::Staff } else { Side::Partner }
     }
 
     /// Whether a submitted CSRF token is this session's.
@@ -65,13 +61,9 @@ pub async fn lookup(request: &HttpRequest) -> Result<Option<SessionUser>, AppErr
     if token.len() != 64 {
         return Ok(None);
     }
-    let state = web::Data::<AppState>::extract(request)
-        .await
-        .map_err(|_| AppError::internal("no app state"))?;
+    let state = web::Data::<AppState>::extract(request).await.map_err(|_| AppError::internal("no app state"))?;
     let token_hash = hash_token(&token);
-    state
-        .db(move |conn| Ok(sessions::find_live(conn, &token_hash, crate::db::now())?))
-        .await
+    state.db(move |conn| Ok(sessions::find_live(conn, &token_hash, crate::db::now())?)).await
 }
 
 impl FromRequest for CurrentUser {

@@ -1,8 +1,6 @@
 //! Password hashing with Argon2id; unknown accounts cost the same time as wrong passwords.
 
-use argon2::password_hash::{
-    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
-};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::{Algorithm, Argon2, Params, Version};
 
 fn hasher() -> Argon2<'static> {
@@ -13,9 +11,7 @@ fn hasher() -> Argon2<'static> {
 
 pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
-    Ok(hasher()
-        .hash_password(password.as_bytes(), &salt)?
-        .to_string())
+    Ok(hasher().hash_password(password.as_bytes(), &salt)?.to_string())
 }
 
 /// Checks `password` against `stored`; with no stored hash (unknown email) it still does the work
@@ -23,11 +19,7 @@ pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
 pub fn verify(password: &str, stored: Option<&str>) -> bool {
     let target = stored.unwrap_or(DECOY);
     let matched = PasswordHash::new(target)
-        .map(|parsed| {
-            hasher()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
+        .map(|parsed| hasher().verify_password(password.as_bytes(), &parsed).is_ok())
         .unwrap_or(false);
     matched && stored.is_some()
 }
@@ -44,8 +36,7 @@ pub fn generate() -> String {
         .chunks(2)
         .take(20)
         .map(|pair| {
-            let byte =
-                u8::from_str_radix(std::str::from_utf8(pair).unwrap_or("00"), 16).unwrap_or(0);
+            let byte = u8::from_str_radix(std::str::from_utf8(pair).unwrap_or("00"), 16).unwrap_or(0);
             ALPHABET[usize::from(byte) % ALPHABET.len()] as char
         })
         .collect()
@@ -62,10 +53,7 @@ mod tests {
         assert!(verify("correct horse battery", Some(&stored)));
         assert!(!verify("wrong horse battery", Some(&stored)));
         assert!(!verify("correct horse battery", None));
-        assert!(
-            PasswordHash::new(DECOY).is_ok(),
-            "the decoy must cost a full check"
-        );
+        assert!(PasswordHash::new(DECOY).is_ok(), "the decoy must cost a full check");
     }
 
     #[test]

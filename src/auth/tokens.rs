@@ -6,10 +6,7 @@ use sha2::{Digest, Sha256};
 pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     // The OS generator failing means the machine cannot do cryptography at all.
-    #[expect(
-        clippy::expect_used,
-        reason = "no safe way to continue without a random source"
-    )]
+    #[expect(clippy::expect_used, reason = "no safe way to continue without a random source")]
     getrandom::getrandom(&mut bytes).expect("the operating system's random generator failed");
     hex::encode(bytes)
 }
@@ -21,9 +18,5 @@ pub fn hash_token(token: &str) -> String {
 
 /// Compares two strings in time that depends only on their lengths.
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -144,11 +144,7 @@ pub fn insert(
     now: NaiveDateTime,
 ) -> QueryResult<(CaseId, String)> {
     // The reference needs the id, so the row starts with a unique placeholder, replaced at once.
-    let placeholder = format!(
-        "pending-{}-{}",
-        filer.0,
-        crate::auth::tokens::random_token()
-    );
+    let placeholder = format!("pending-{}-{}", filer.0, crate::auth::tokens::random_token());
     let id = diesel::insert_into(cases::table)
         .values(CaseInsert {
             reference: &placeholder,
@@ -177,36 +173,23 @@ pub fn insert(
     let reference = reference_for(id, now);
     let mut search = vec![reference.clone(), case.explanation.clone()];
     search.extend(case.partner_reference.clone());
-    search.extend(
-        case.items
-            .iter()
-            .map(|item| item.locator.as_str().to_owned()),
-    );
+    search.extend(case.items.iter().map(|item| item.locator.as_str().to_owned()));
     diesel::update(cases::table.find(id.0))
-        .set((
-            cases::reference.eq(&reference),
-            cases::search_text.eq(search.join("\n").to_lowercase()),
-        ))
+        .set((cases::reference.eq(&reference), cases::search_text.eq(search.join("\n").to_lowercase())))
         .execute(conn)?;
     Ok((id, reference))
 }
 
 fn scoped(scope: Scope) -> cases::BoxedQuery<'static, Db> {
     match scope {
-        Scope::Organisation(org) => cases::table
-            .filter(cases::organisation_id.eq(org.0))
-            .into_boxed(),
+        Scope::Organisation(org) => cases::table.filter(cases::organisation_id.eq(org.0)).into_boxed(),
         Scope::Everything => cases::table.into_boxed(),
     }
 }
 
 /// The case with this reference if the reader's scope includes it; another organisation's case
 /// is exactly as absent as one that does not exist.
-pub fn find_by_reference(
-    conn: &mut DbConnection,
-    reference: &str,
-    scope: Scope,
-) -> QueryResult<Option<Case>> {
+pub fn find_by_reference(conn: &mut DbConnection, reference: &str, scope: Scope) -> QueryResult<Option<Case>> {
     scoped(scope)
         .filter(cases::reference.eq(reference.to_owned()))
         .select(CaseRow::as_select())
@@ -217,27 +200,14 @@ pub fn find_by_reference(
 }
 
 /// Records a status change and the moments it marks.
-pub fn set_status(
-    conn: &mut DbConnection,
-    id: CaseId,
-    status: CaseStatus,
-    now: NaiveDateTime,
-) -> QueryResult<usize> {
+pub fn set_status(conn: &mut DbConnection, id: CaseId, status: CaseStatus, now: NaiveDateTime) -> QueryResult<usize> {
     let target = cases::table.find(id.0);
     match status {
         CaseStatus::Decided => diesel::update(target)
-            .set((
-                cases::status.eq(status.code()),
-                cases::updated_at.eq(now),
-                cases::decided_at.eq(Some(now)),
-            ))
+            .set((cases::status.eq(status.code()), cases::updated_at.eq(now), cases::decided_at.eq(Some(now))))
             .execute(conn),
         CaseStatus::Closed | CaseStatus::Withdrawn => diesel::update(target)
-            .set((
-                cases::status.eq(status.code()),
-                cases::updated_at.eq(now),
-                cases::closed_at.eq(Some(now)),
-            ))
+            .set((cases::status.eq(status.code()), cases::updated_at.eq(now), cases::closed_at.eq(Some(now))))
             .execute(conn),
         CaseStatus::Reopened => diesel::update(target)
             .set((
@@ -246,30 +216,18 @@ pub fn set_status(
                 cases::closed_at.eq(None::<NaiveDateTime>),
             ))
             .execute(conn),
-        _ => diesel::update(target)
-            .set((cases::status.eq(status.code()), cases::updated_at.eq(now)))
-            .execute(conn),
+        _ => diesel::update(target).set((cases::status.eq(status.code()), cases::updated_at.eq(now))).execute(conn),
     }
 }
 
-pub fn set_assignee(
-    conn: &mut DbConnection,
-    id: CaseId,
-    assignee: UserId,
-    now: NaiveDateTime,
-) -> QueryResult<usize> {
+pub fn set_assignee(conn: &mut DbConnection, id: CaseId, assignee: UserId, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(cases::table.find(id.0))
-        .set((
-            cases::assignee_id.eq(Some(assignee.0)),
-            cases::updated_at.eq(now),
-        ))
+        .set((cases::assignee_id.eq(Some(assignee.0)), cases::updated_at.eq(now)))
         .execute(conn)
 }
 
 pub fn touch(conn: &mut DbConnection, id: CaseId, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(cases::table.find(id.0))
-        .set(cases::updated_at.eq(now))
-        .execute(conn)
+    diesel::update(cases::table.find(id.0)).set(cases::updated_at.eq(now)).execute(conn)
 }
 
 /// How a list is ordered; each order has its own keyset cursor.
@@ -302,10 +260,7 @@ impl Cursor {
 
     pub fn decode(raw: &str) -> Option<Cursor> {
         let (priority, id) = raw.split_once('.')?;
-        Some(Cursor {
-            priority: Priority::parse(priority)?,
-            id: CaseId(id.parse().ok()?),
-        })
+        Some(Cursor { priority: Priority::parse(priority)?, id: CaseId(id.parse().ok()?) })
     }
 }
 
@@ -339,18 +294,7 @@ pub struct CaseSummary {
     pub updated_at: NaiveDateTime,
 }
 
-type SummaryRow = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    NaiveDateTime,
-    NaiveDateTime,
-);
+type SummaryRow = (i64, String, String, String, String, String, String, Option<String>, NaiveDateTime, NaiveDateTime);
 
 /// Escapes `%`, `_` and `\` so user text is matched literally by `LIKE … ESCAPE '\'`.
 fn like_pattern(text: &str) -> String {
@@ -402,9 +346,9 @@ pub fn list(
         (Sort::Newest, Some(after)) => query = query.filter(cases::id.lt(after.id.0)),
         (Sort::Urgency, Some(after)) => {
             query = query.filter(
-                cases::priority.gt(after.priority.code()).or(cases::priority
-                    .eq(after.priority.code())
-                    .and(cases::id.lt(after.id.0))),
+                cases::priority
+                    .gt(after.priority.code())
+                    .or(cases::priority.eq(after.priority.code()).and(cases::id.lt(after.id.0))),
             )
         }
         (_, None) => {}
@@ -435,33 +379,20 @@ pub fn list(
         .load(conn)?;
     let mut summaries = rows
         .into_iter()
-        .map(
-            |(
-                id,
+        .map(|(id, reference, status, category, urgency, priority, organisation, assignee, received_at, updated_at)| {
+            Ok(CaseSummary {
+                id: CaseId(id),
+                status: decode("status", &status, CaseStatus::parse)?,
+                category: decode("category", &category, Category::parse)?,
+                urgency: decode("urgency", &urgency, Urgency::parse)?,
+                priority: decode("priority", &priority, Priority::parse)?,
                 reference,
-                status,
-                category,
-                urgency,
-                priority,
                 organisation,
                 assignee,
                 received_at,
                 updated_at,
-            )| {
-                Ok(CaseSummary {
-                    id: CaseId(id),
-                    status: decode("status", &status, CaseStatus::parse)?,
-                    category: decode("category", &category, Category::parse)?,
-                    urgency: decode("urgency", &urgency, Urgency::parse)?,
-                    priority: decode("priority", &priority, Priority::parse)?,
-                    reference,
-                    organisation,
-                    assignee,
-                    received_at,
-                    updated_at,
-                })
-            },
-        )
+            })
+        })
         .collect::<QueryResult<Vec<_>>>()?;
     summaries.sort_by_key(|s| ids.iter().position(|id| *id == s.id.0));
     Ok((summaries, more))

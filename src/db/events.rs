@@ -53,6 +53,7 @@ pub struct TimelineEntry {
     pub body: Option<String>,
     pub detail: Option<String>,
     pub at: NaiveDateTime,
+    pub actor: UserId,
     pub actor_name: String,
     pub actor_role: Role,
 }
@@ -64,22 +65,10 @@ pub enum Audience {
     Staff,
 }
 
-type EntryRow = (
-    String,
-    bool,
-    Option<String>,
-    Option<String>,
-    NaiveDateTime,
-    String,
-    String,
-);
+type EntryRow = (String, bool, Option<String>, Option<String>, NaiveDateTime, i64, String, String);
 
 /// The whole timeline of a case in order, filtered in SQL for the audience.
-pub fn timeline(
-    conn: &mut DbConnection,
-    case: CaseId,
-    audience: Audience,
-) -> QueryResult<Vec<TimelineEntry>> {
+pub fn timeline(conn: &mut DbConnection, case: CaseId, audience: Audience) -> QueryResult<Vec<TimelineEntry>> {
     let mut query = case_events::table
         .inner_join(users::table)
         .filter(case_events::case_id.eq(case.0))
@@ -90,6 +79,7 @@ pub fn timeline(
             case_events::body,
             case_events::detail,
             case_events::created_at,
+            case_events::actor_id,
             users::display_name,
             users::role,
         ))
@@ -99,7 +89,7 @@ pub fn timeline(
     }
     let rows: Vec<EntryRow> = query.load(conn)?;
     rows.into_iter()
-        .map(|(kind, internal, body, detail, at, actor_name, role)| {
+        .map(|(kind, internal, body, detail, at, actor, actor_name, role)| {
             Ok(TimelineEntry {
                 kind: decode("event kind", &kind, EventKind::parse)?,
                 actor_role: decode("role", &role, Role::parse)?,
@@ -107,10 +97,28 @@ pub fn timeline(
                 body,
                 detail,
                 at,
+                actor: UserId(actor),
                 actor_name,
             })
         })
         .collect()
+}
+
+/// The timeline as shown: a staff member's view immediately followed by their own action on
+/// the case is implied by that action and left out of the display (every view stays recorded).
+pub fn for_display(entries: Vec<TimelineEntry>) -> Vec<TimelineEntry> {
+    let mut shown: Vec<TimelineEntry> = Vec::with_capacity(entries.len());
+    let mut entries = entries.into_iter().peekable();
+    while let Some(entry) = entries.next() {
+        let implied = entry.kind == EventKind::Viewed
+            && entries.peek().is_some_and(|next| next.actor == entry.actor && next.kind != EventKind::Viewed);
+        let repeated = entry.kind == EventKind::Viewed
+            && shown.last().is_some_and(|last| last.kind == EventKind::Viewed && last.actor == entry.actor);
+        if !implied && !repeated {
+            shown.push(entry);
+        }
+    }
+    shown
 }
 
 /// Counts entries of a kind, for tests and statistics.
@@ -120,4 +128,46 @@ pub fn count(conn: &mut DbConnection, case: CaseId, kind: EventKind) -> QueryRes
         .filter(case_events::kind.eq(kind.code()))
         .count()
         .get_result(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(kind: EventKind, actor: i64) -> TimelineEntry {
+        TimelineEntry {
+            kind,
+            internal: kind.is_internal(),
+            body: None,
+            detail: None,
+            at: NaiveDateTime::default(),
+            actor: UserId(actor),
+            actor_name: String::new(),
+            actor_role: Role::Liaison,
+        }
+    }
+
+    #[test]
+    fn views_implied_by_an_action_or_repeated_are_not_displayed() {
+        let timeline = vec![
+            entry(EventKind::Filed, 1),
+            entry(EventKind::Viewed, 2),
+            entry(EventKind::Assigned, 2),
+            entry(EventKind::Viewed, 3),
+            entry(EventKind::Viewed, 3),
+            entry(EventKind::Message, 1),
+            entry(EventKind::Viewed, 2),
+        ];
+        let shown: Vec<(EventKind, i64)> = for_display(timeline).iter().map(|e| (e.kind, e.actor.0)).collect();
+        assert_eq!(
+            shown,
+            vec![
+                (EventKind::Filed, 1),
+                (EventKind::Assigned, 2),
+                (EventKind::Viewed, 3),
+                (EventKind::Message, 1),
+                (EventKind::Viewed, 2)
+            ]
+        );
+    }
 }

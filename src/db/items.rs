@@ -50,11 +50,7 @@ struct ItemInsert<'a> {
     seen_at: NaiveDateTime,
 }
 
-pub fn insert_all(
-    conn: &mut DbConnection,
-    case: CaseId,
-    items: &[NewReportedItem],
-) -> QueryResult<usize> {
+pub fn insert_all(conn: &mut DbConnection, case: CaseId, items: &[NewReportedItem]) -> QueryResult<usize> {
     // One statement per item: a case has at most a few dozen, and multi-row inserts are not
     // portable across the two backends through `MultiConnection`.
     let mut inserted = 0;
@@ -86,11 +82,7 @@ pub fn for_case(conn: &mut DbConnection, case: CaseId) -> QueryResult<Vec<Report
                 position: row.position,
                 locator_kind: decode("locator kind", &row.locator_kind, LocatorKind::parse)?,
                 content_type: decode("content type", &row.content_type, ContentType::parse)?,
-                outcome: row
-                    .outcome
-                    .as_deref()
-                    .map(|o| decode("outcome", o, Outcome::parse))
-                    .transpose()?,
+                outcome: row.outcome.as_deref().map(|o| decode("outcome", o, Outcome::parse)).transpose()?,
                 locator: row.locator,
                 seen_at: row.seen_at,
                 reasons: row.reasons,
@@ -117,9 +109,7 @@ pub fn record_decision(
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(
-        reported_items::table
-            .filter(reported_items::id.eq(decision.item.0))
-            .filter(reported_items::case_id.eq(case.0)),
+        reported_items::table.filter(reported_items::id.eq(decision.item.0)).filter(reported_items::case_id.eq(case.0)),
     )
     .set((
         reported_items::outcome.eq(Some(decision.outcome.code())),

@@ -58,8 +58,7 @@ impl ManageConnection for Manager {
                 .map(DbConnection::Postgres)
                 .map_err(r2d2::Error::ConnectionError),
             Backend::Sqlite => {
-                let mut conn = diesel::SqliteConnection::establish(&self.url)
-                    .map_err(r2d2::Error::ConnectionError)?;
+                let mut conn = diesel::SqliteConnection::establish(&self.url).map_err(r2d2::Error::ConnectionError)?;
                 conn.batch_execute(
                     "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                      PRAGMA busy_timeout = 5000;",
@@ -71,8 +70,7 @@ impl ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1")
-            .map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut DbConnection) -> bool {
@@ -95,10 +93,7 @@ pub enum DbError {
 
 /// Builds the pool and applies pending migrations before anything else touches the database.
 pub fn connect(url: &str, size: u32) -> Result<Pool, DbError> {
-    let manager = Manager {
-        url: url.to_owned(),
-        backend: Backend::from_url(url),
-    };
+    let manager = Manager { url: url.to_owned(), backend: Backend::from_url(url) };
     let pool = r2d2::Pool::builder().max_size(size).build(manager)?;
     let mut conn = pool.get()?;
     migrate(&mut conn)?;
@@ -107,9 +102,7 @@ pub fn connect(url: &str, size: u32) -> Result<Pool, DbError> {
 
 fn migrate(conn: &mut DbConnection) -> Result<(), DbError> {
     let applied = match conn {
-        DbConnection::Postgres(c) => c
-            .run_pending_migrations(POSTGRES_MIGRATIONS)
-            .map(|v| v.len()),
+        DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
         DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
     }
     .map_err(|e| DbError::Migrations(e.to_string()))?;
@@ -130,14 +123,8 @@ pub type Db = <DbConnection as Connection>::Backend;
 
 /// Turns a stored code back into its enum; a value no version of Passerelle writes is an error,
 /// never a silent default.
-pub fn decode<T>(
-    column: &'static str,
-    value: &str,
-    parse: fn(&str) -> Option<T>,
-) -> QueryResult<T> {
+pub fn decode<T>(column: &'static str, value: &str, parse: fn(&str) -> Option<T>) -> QueryResult<T> {
     parse(value).ok_or_else(|| {
-        diesel::result::Error::DeserializationError(
-            format!("unexpected {column} {value:?} in the database").into(),
-        )
+        diesel::result::Error::DeserializationError(format!("unexpected {column} {value:?} in the database").into())
     })
 }

@@ -69,11 +69,7 @@ impl NewOrganisation<'_> {
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewOrganisation<'_>) -> QueryResult<OrgId> {
-    diesel::insert_into(organisations::table)
-        .values(new)
-        .returning(organisations::id)
-        .get_result(conn)
-        .map(OrgId)
+    diesel::insert_into(organisations::table).values(new).returning(organisations::id).get_result(conn).map(OrgId)
 }
 
 pub fn find(conn: &mut DbConnection, id: OrgId) -> QueryResult<Option<Organisation>> {

@@ -102,11 +102,4 @@ diesel::joinable!(reported_items -> cases (case_id));
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(case_events -> users (actor_id));
 
-diesel::allow_tables_to_appear_in_same_query!(
-    organisations,
-    users,
-    sessions,
-    cases,
-    reported_items,
-    case_events
-);
+diesel::allow_tables_to_appear_in_same_query!(organisations, users, sessions, cases, reported_items, case_events);

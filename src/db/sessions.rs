@@ -33,28 +33,13 @@ pub struct SessionUser {
 }
 
 pub fn create(conn: &mut DbConnection, new: &NewSession<'_>) -> QueryResult<usize> {
-    diesel::insert_into(sessions::table)
-        .values(new)
-        .execute(conn)
+    diesel::insert_into(sessions::table).values(new).execute(conn)
 }
 
-type SessionRow = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-);
+type SessionRow = (i64, i64, String, String, String, String, Option<String>, String);
 
 /// The user of an unexpired session whose account is enabled, in one query.
-pub fn find_live(
-    conn: &mut DbConnection,
-    token_hash: &str,
-    now: NaiveDateTime,
-) -> QueryResult<Option<SessionUser>> {
+pub fn find_live(conn: &mut DbConnection, token_hash: &str, now: NaiveDateTime) -> QueryResult<Option<SessionUser>> {
     let row: Option<SessionRow> = sessions::table
         .inner_join(users::table.inner_join(organisations::table))
         .filter(sessions::token_hash.eq(token_hash))
@@ -72,21 +57,19 @@ pub fn find_live(
         ))
         .first(conn)
         .optional()?;
-    row.map(
-        |(user_id, org_id, organisation_name, role, display_name, email, locale, csrf_token)| {
-            Ok(SessionUser {
-                user_id: UserId(user_id),
-                organisation_id: OrgId(org_id),
-                role: decode("role", &role, Role::parse)?,
-                organisation_name,
-                display_name,
-                email,
-                locale,
-                csrf_token,
-                token_hash: token_hash.to_owned(),
-            })
-        },
-    )
+    row.map(|(user_id, org_id, organisation_name, role, display_name, email, locale, csrf_token)| {
+        Ok(SessionUser {
+            user_id: UserId(user_id),
+            organisation_id: OrgId(org_id),
+            role: decode("role", &role, Role::parse)?,
+            organisation_name,
+            display_name,
+            email,
+            locale,
+            csrf_token,
+            token_hash: token_hash.to_owned(),
+        })
+    })
     .transpose()
 }
 
@@ -95,8 +78,5 @@ pub fn delete(conn: &mut DbConnection, token_hash: &str) -> QueryResult<usize> {
 }
 
 pub fn count_for_user(conn: &mut DbConnection, user: UserId) -> QueryResult<i64> {
-    sessions::table
-        .filter(sessions::user_id.eq(user.0))
-        .count()
-        .get_result(conn)
+    sessions::table.filter(sessions::user_id.eq(user.0)).count().get_result(conn)
 }

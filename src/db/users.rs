@@ -41,26 +41,15 @@ pub struct UserSummary {
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> QueryResult<UserId> {
-    diesel::insert_into(users::table)
-        .values(new)
-        .returning(users::id)
-        .get_result(conn)
-        .map(UserId)
+    diesel::insert_into(users::table).values(new).returning(users::id).get_result(conn).map(UserId)
 }
 
 pub fn credentials(conn: &mut DbConnection, email: &str) -> QueryResult<Option<Credentials>> {
-    users::table
-        .filter(users::email.eq(email))
-        .select(Credentials::as_select())
-        .first(conn)
-        .optional()
+    users::table.filter(users::email.eq(email)).select(Credentials::as_select()).first(conn).optional()
 }
 
 pub fn email_taken(conn: &mut DbConnection, email: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        users::table.filter(users::email.eq(email)),
-    ))
-    .get_result(conn)
+    diesel::select(diesel::dsl::exists(users::table.filter(users::email.eq(email)))).get_result(conn)
 }
 
 /// Every user with their organisation's name, for the admin page.
@@ -68,28 +57,19 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<UserSummary>> {
     let rows: Vec<(i64, String, String, String, String, Option<NaiveDateTime>)> = users::table
         .inner_join(organisations::table)
         .order((organisations::name.asc(), users::display_name.asc()))
-        .select((
-            users::id,
-            users::email,
-            users::display_name,
-            users::role,
-            organisations::name,
-            users::disabled_at,
-        ))
+        .select((users::id, users::email, users::display_name, users::role, organisations::name, users::disabled_at))
         .load(conn)?;
     rows.into_iter()
-        .map(
-            |(id, email, display_name, role, organisation, disabled_at)| {
-                Ok(UserSummary {
-                    id: UserId(id),
-                    role: decode("role", &role, Role::parse)?,
-                    email,
-                    display_name,
-                    organisation,
-                    disabled: disabled_at.is_some(),
-                })
-            },
-        )
+        .map(|(id, email, display_name, role, organisation, disabled_at)| {
+            Ok(UserSummary {
+                id: UserId(id),
+                role: decode("role", &role, Role::parse)?,
+                email,
+                display_name,
+                organisation,
+                disabled: disabled_at.is_some(),
+            })
+        })
         .collect()
 }
 
@@ -102,10 +82,7 @@ pub fn assignable_staff(conn: &mut DbConnection) -> QueryResult<Vec<(UserId, Str
         .order(users::display_name.asc())
         .select((users::id, users::display_name))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, name)| (UserId(id), name))
-        .collect())
+    Ok(rows.into_iter().map(|(id, name)| (UserId(id), name)).collect())
 }
 
 /// Whether `id` is an active staff member (a valid assignee).
@@ -130,38 +107,21 @@ pub fn disable(conn: &mut DbConnection, id: UserId, at: NaiveDateTime) -> QueryR
 }
 
 pub fn enable(conn: &mut DbConnection, id: UserId) -> QueryResult<usize> {
-    diesel::update(users::table.find(id.0))
-        .set(users::disabled_at.eq(None::<NaiveDateTime>))
-        .execute(conn)
+    diesel::update(users::table.find(id.0)).set(users::disabled_at.eq(None::<NaiveDateTime>)).execute(conn)
 }
 
 pub fn set_locale(conn: &mut DbConnection, id: UserId, locale: Option<&str>) -> QueryResult<usize> {
-    diesel::update(users::table.find(id.0))
-        .set(users::locale.eq(locale))
-        .execute(conn)
+    diesel::update(users::table.find(id.0)).set(users::locale.eq(locale)).execute(conn)
 }
 
 pub fn organisation_of(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<OrgId>> {
-    users::table
-        .find(id.0)
-        .select(users::organisation_id)
-        .first(conn)
-        .optional()
-        .map(|o| o.map(OrgId))
+    users::table.find(id.0).select(users::organisation_id).first(conn).optional().map(|o| o.map(OrgId))
 }
 
 /// Display names of the given users, in one query.
-pub fn names(
-    conn: &mut DbConnection,
-    ids: &[UserId],
-) -> QueryResult<std::collections::HashMap<UserId, String>> {
+pub fn names(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<std::collections::HashMap<UserId, String>> {
     let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
-    let rows: Vec<(i64, String)> = users::table
-        .filter(users::id.eq_any(ids))
-        .select((users::id, users::display_name))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, name)| (UserId(id), name))
-        .collect())
+    let rows: Vec<(i64, String)> =
+        users::table.filter(users::id.eq_any(ids)).select((users::id, users::display_name)).load(conn)?;
+    Ok(rows.into_iter().map(|(id, name)| (UserId(id), name)).collect())
 }

@@ -17,16 +17,9 @@ pub struct NewAccount {
 }
 
 impl NewAccount {
-    pub fn parse(
-        email: &str,
-        display_name: &str,
-        role: &str,
-        password: &str,
-    ) -> Result<NewAccount, FieldErrors> {
+    pub fn parse(email: &str, display_name: &str, role: &str, password: &str) -> Result<NewAccount, FieldErrors> {
         let mut errors = FieldErrors::default();
-        let email = EmailAddress::parse(email)
-            .map_err(|_| errors.add("email", "error.invalid_email"))
-            .ok();
+        let email = EmailAddress::parse(email).map_err(|_| errors.add("email", "error.invalid_email")).ok();
         let display_name = match clean_text(display_name, MAX_SHORT_TEXT) {
             Ok(name) if name.is_empty() => {
                 errors.add("display_name", "error.required");
@@ -49,12 +42,9 @@ impl NewAccount {
             errors.add("password", "error.too_long");
         }
         match (email, display_name, role) {
-            (Some(email), Some(display_name), Some(role)) if errors.is_empty() => Ok(NewAccount {
-                email,
-                display_name,
-                role,
-                password: password.to_owned(),
-            }),
+            (Some(email), Some(display_name), Some(role)) if errors.is_empty() => {
+                Ok(NewAccount { email, display_name, role, password: password.to_owned() })
+            }
             _ => Err(errors),
         }
     }

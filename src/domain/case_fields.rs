@@ -31,9 +31,6 @@ text_enum! {
 
 impl AgeBand {
     pub fn is_minor(self) -> bool {
-        matches!(
-            self,
-            AgeBand::Under13 | AgeBand::From13To14 | AgeBand::From15To17
-        )
+        matches!(self, AgeBand::Under13 | AgeBand::From13To14 | AgeBand::From15To17)
     }
 }

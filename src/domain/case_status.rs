@@ -92,12 +92,7 @@ impl CaseStatus {
     }
 
     /// Applies `action` by `side` and returns the new status, or why it is refused.
-    pub fn apply(
-        self,
-        action: Action,
-        side: Side,
-        clock: &Clock,
-    ) -> Result<CaseStatus, TransitionError> {
+    pub fn apply(self, action: Action, side: Side, clock: &Clock) -> Result<CaseStatus, TransitionError> {
         use CaseStatus::*;
         let staff_only = matches!(
             action,
@@ -108,10 +103,7 @@ impl CaseStatus {
                 | Action::ConfirmDecision
                 | Action::Close
         );
-        let partner_only = matches!(
-            action,
-            Action::ProvideInformation | Action::Withdraw | Action::Contest
-        );
+        let partner_only = matches!(action, Action::ProvideInformation | Action::Withdraw | Action::Contest);
         if (staff_only && side != Side::Staff) || (partner_only && side != Side::Partner) {
             return Err(TransitionError::WrongSide { action });
         }
@@ -120,9 +112,7 @@ impl CaseStatus {
             (Action::Triage, Submitted | Reopened) => Ok(Triaged),
             (Action::Assign, Submitted | Triaged | Reopened) => Ok(InReview),
             (Action::Assign, InReview | AwaitingPartner | Decided | Contested) => Ok(self),
-            (Action::RequestInformation, Submitted | Triaged | InReview | Reopened) => {
-                Ok(AwaitingPartner)
-            }
+            (Action::RequestInformation, Submitted | Triaged | InReview | Reopened) => Ok(AwaitingPartner),
             (Action::ProvideInformation, AwaitingPartner) => Ok(InReview),
             (Action::Decide, status) if status.is_open() || status == Contested => Ok(Decided),
             (Action::ConfirmDecision, Contested) => Ok(Decided),
@@ -149,11 +139,7 @@ impl CaseStatus {
 
     /// The actions `side` may take now, for showing only the buttons that will work.
     pub fn available(self, side: Side, clock: &Clock) -> Vec<Action> {
-        Action::ALL
-            .iter()
-            .copied()
-            .filter(|action| self.apply(*action, side, clock).is_ok())
-            .collect()
+        Action::ALL.iter().copied().filter(|action| self.apply(*action, side, clock).is_ok()).collect()
     }
 }
 
@@ -169,11 +155,7 @@ mod tests {
     }
 
     fn clock(now: u32) -> Clock {
-        Clock {
-            now: at(now),
-            decided_at: Some(at(0)),
-            closed_at: Some(at(0)),
-        }
+        Clock { now: at(now), decided_at: Some(at(0)), closed_at: Some(at(0)) }
     }
 
     #[test]
@@ -194,57 +176,33 @@ mod tests {
         let c = clock(1);
         assert_eq!(
             CaseStatus::InReview.apply(Action::Decide, Side::Partner, &c),
-            Err(TransitionError::WrongSide {
-                action: Action::Decide
-            })
+            Err(TransitionError::WrongSide { action: Action::Decide })
         );
-        assert!(
-            CaseStatus::InReview
-                .apply(Action::Withdraw, Side::Staff, &c)
-                .is_err()
-        );
+        assert!(CaseStatus::InReview.apply(Action::Withdraw, Side::Staff, &c).is_err());
     }
 
     #[test]
     fn a_decided_case_cannot_be_withdrawn() {
         assert_eq!(
             CaseStatus::Decided.apply(Action::Withdraw, Side::Partner, &clock(1)),
-            Err(TransitionError::NotAllowed {
-                from: CaseStatus::Decided,
-                action: Action::Withdraw
-            })
+            Err(TransitionError::NotAllowed { from: CaseStatus::Decided, action: Action::Withdraw })
         );
     }
 
     #[test]
     fn partners_reopen_within_thirty_days_and_staff_any_time() {
-        assert_eq!(
-            CaseStatus::Closed.apply(Action::Reopen, Side::Partner, &clock(30)),
-            Ok(CaseStatus::Reopened)
-        );
+        assert_eq!(CaseStatus::Closed.apply(Action::Reopen, Side::Partner, &clock(30)), Ok(CaseStatus::Reopened));
         assert_eq!(
             CaseStatus::Closed.apply(Action::Reopen, Side::Partner, &clock(31)),
-            Err(TransitionError::WindowPassed {
-                action: Action::Reopen
-            })
+            Err(TransitionError::WindowPassed { action: Action::Reopen })
         );
-        assert_eq!(
-            CaseStatus::Closed.apply(Action::Reopen, Side::Staff, &clock(400)),
-            Ok(CaseStatus::Reopened)
-        );
+        assert_eq!(CaseStatus::Closed.apply(Action::Reopen, Side::Staff, &clock(400)), Ok(CaseStatus::Reopened));
     }
 
     #[test]
     fn a_decision_can_be_contested_for_six_months_and_then_confirmed() {
-        assert_eq!(
-            CaseStatus::Closed.apply(Action::Contest, Side::Partner, &clock(100)),
-            Ok(CaseStatus::Contested)
-        );
-        assert!(
-            CaseStatus::Closed
-                .apply(Action::Contest, Side::Partner, &clock(200))
-                .is_err()
-        );
+        assert_eq!(CaseStatus::Closed.apply(Action::Contest, Side::Partner, &clock(100)), Ok(CaseStatus::Contested));
+        assert!(CaseStatus::Closed.apply(Action::Contest, Side::Partner, &clock(200)).is_err());
         assert_eq!(
             CaseStatus::Contested.apply(Action::ConfirmDecision, Side::Staff, &clock(1)),
             Ok(CaseStatus::Decided)

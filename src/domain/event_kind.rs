@@ -18,9 +18,6 @@ text_enum! {
 impl EventKind {
     /// Internal notes, staff views and referrals to authorities are for the platform's eyes only.
     pub fn is_internal(self) -> bool {
-        matches!(
-            self,
-            EventKind::InternalNote | EventKind::Viewed | EventKind::Referral
-        )
+        matches!(self, EventKind::InternalNote | EventKind::Viewed | EventKind::Referral)
     }
 }

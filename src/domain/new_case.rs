@@ -88,12 +88,7 @@ pub struct NewCase {
     pub items: Vec<NewReportedItem>,
 }
 
-fn choice<T>(
-    errors: &mut FieldErrors,
-    field: &str,
-    raw: &str,
-    parse: fn(&str) -> Option<T>,
-) -> Option<T> {
+fn choice<T>(errors: &mut FieldErrors, field: &str, raw: &str, parse: fn(&str) -> Option<T>) -> Option<T> {
     if raw.is_empty() {
         errors.add(field, "error.choose_one");
         return None;
@@ -111,10 +106,7 @@ pub fn clean_text(raw: &str, max: usize) -> Result<String, &'static str> {
     if text.chars().count() > max {
         return Err("error.too_long");
     }
-    if text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
+    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
         return Err("error.control_characters");
     }
     Ok(text)
@@ -154,33 +146,18 @@ impl CaseForm {
                 None
             }
         };
-        let partner_reference = optional_text(
-            &mut errors,
-            "partner_reference",
-            &self.partner_reference,
-            100,
-        );
-        let external_references = optional_text(
-            &mut errors,
-            "external_references",
-            &self.external_references,
-            MAX_SHORT_TEXT * 5,
-        );
-        let authorities_details = optional_text(
-            &mut errors,
-            "authorities_details",
-            &self.authorities_details,
-            MAX_NOTE_TEXT,
-        );
+        let partner_reference = optional_text(&mut errors, "partner_reference", &self.partner_reference, 100);
+        let external_references =
+            optional_text(&mut errors, "external_references", &self.external_references, MAX_SHORT_TEXT * 5);
+        let authorities_details =
+            optional_text(&mut errors, "authorities_details", &self.authorities_details, MAX_NOTE_TEXT);
         if !self.good_faith {
             errors.add("good_faith", "error.good_faith_required");
         }
         let items = self.parse_items(&mut errors, now);
 
         match (ground, explanation, category, urgency, age_band) {
-            (Some(ground), Some(explanation), Some(category), Some(urgency), Some(age_band))
-                if errors.is_empty() =>
-            {
+            (Some(ground), Some(explanation), Some(category), Some(urgency), Some(age_band)) if errors.is_empty() => {
                 Ok(NewCase {
                     ground,
                     explanation,
@@ -209,37 +186,17 @@ impl CaseForm {
                 continue;
             }
             let field = |name: &str| format!("item_{index}_{name}");
-            let kind = choice(
-                errors,
-                &field("locator_kind"),
-                &row.locator_kind,
-                LocatorKind::parse,
-            );
-            let content_type = choice(
-                errors,
-                &field("content_type"),
-                &row.content_type,
-                ContentType::parse,
-            );
+            let kind = choice(errors, &field("locator_kind"), &row.locator_kind, LocatorKind::parse);
+            let content_type = choice(errors, &field("content_type"), &row.content_type, ContentType::parse);
             let locator = kind.and_then(|kind| {
-                Locator::parse(kind, &row.locator)
-                    .map_err(|e| errors.add(field("locator"), e.message_key()))
-                    .ok()
+                Locator::parse(kind, &row.locator).map_err(|e| errors.add(field("locator"), e.message_key())).ok()
             });
             if kind.is_none() && row.locator.trim().is_empty() {
                 errors.add(field("locator"), "error.required");
             }
-            let seen_at = parse_seen_at(&row.seen_at, now)
-                .map_err(|key| errors.add(field("seen_at"), key))
-                .ok();
-            if let (Some(locator), Some(content_type), Some(seen_at)) =
-                (locator, content_type, seen_at)
-            {
-                items.push(NewReportedItem {
-                    locator,
-                    content_type,
-                    seen_at,
-                });
+            let seen_at = parse_seen_at(&row.seen_at, now).map_err(|key| errors.add(field("seen_at"), key)).ok();
+            if let (Some(locator), Some(content_type), Some(seen_at)) = (locator, content_type, seen_at) {
+                items.push(NewReportedItem { locator, content_type, seen_at });
             }
         }
         if self.items.is_empty() {
@@ -285,11 +242,7 @@ mod tests {
     fn every_error_is_reported_against_its_field() {
         let form = CaseForm {
             category: "not_a_category".into(),
-            items: vec![ItemForm {
-                locator_kind: "url".into(),
-                locator: "javascript:1".into(),
-                ..ItemForm::default()
-            }],
+            items: vec![ItemForm { locator_kind: "url".into(), locator: "javascript:1".into(), ..ItemForm::default() }],
             ..CaseForm::default()
         };
         let errors = form.parse(now()).err().unwrap_or_default();
@@ -305,10 +258,7 @@ mod tests {
     fn blank_extra_item_rows_are_ignored_but_half_filled_ones_are_not() {
         let mut form = valid_form();
         form.items.push(ItemForm::default());
-        form.items.push(ItemForm {
-            locator: "@someone".into(),
-            ..ItemForm::default()
-        });
+        form.items.push(ItemForm { locator: "@someone".into(), ..ItemForm::default() });
         let errors = form.parse(now()).err().unwrap_or_default();
         assert_eq!(errors.get("item_1_locator"), None);
         assert_eq!(errors.get("item_2_locator_kind"), Some("error.choose_one"));

@@ -52,52 +52,26 @@ impl Priority {
 mod tests {
     use super::*;
 
-    fn priority(
-        urgency: Urgency,
-        category: Category,
-        trusted_flagger: bool,
-        expertise: &[Category],
-    ) -> Priority {
-        Priority::compute(&PriorityInputs {
-            urgency,
-            category,
-            age_band: AgeBand::Adult,
-            trusted_flagger,
-            expertise,
-        })
+    fn priority(urgency: Urgency, category: Category, trusted_flagger: bool, expertise: &[Category]) -> Priority {
+        Priority::compute(&PriorityInputs { urgency, category, age_band: AgeBand::Adult, trusted_flagger, expertise })
     }
 
     #[test]
     fn imminent_risk_is_p0_whatever_the_category() {
-        assert_eq!(
-            priority(Urgency::ImminentRisk, Category::Other, false, &[]),
-            Priority::P0
-        );
+        assert_eq!(priority(Urgency::ImminentRisk, Category::Other, false, &[]), Priority::P0);
     }
 
     #[test]
     fn child_sexual_exploitation_is_p1() {
-        assert_eq!(
-            priority(Urgency::Standard, Category::Grooming, false, &[]),
-            Priority::P1
-        );
+        assert_eq!(priority(Urgency::Standard, Category::Grooming, false, &[]), Priority::P1);
     }
 
     #[test]
     fn a_trusted_flagger_in_its_area_is_p2_and_out_of_it_p3() {
         let areas = [Category::Harassment];
-        assert_eq!(
-            priority(Urgency::Standard, Category::Harassment, true, &areas),
-            Priority::P2
-        );
-        assert_eq!(
-            priority(Urgency::Standard, Category::Doxxing, true, &areas),
-            Priority::P3
-        );
-        assert_eq!(
-            priority(Urgency::Standard, Category::Harassment, false, &areas),
-            Priority::P3
-        );
+        assert_eq!(priority(Urgency::Standard, Category::Harassment, true, &areas), Priority::P2);
+        assert_eq!(priority(Urgency::Standard, Category::Doxxing, true, &areas), Priority::P3);
+        assert_eq!(priority(Urgency::Standard, Category::Harassment, false, &areas), Priority::P3);
     }
 
     #[test]

@@ -79,19 +79,14 @@ impl Locator {
             LocatorKind::Handle => {
                 let handle = raw.strip_prefix('@').unwrap_or(raw);
                 let valid = (1..=64).contains(&handle.len())
-                    && handle
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+                    && handle.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
                 if !valid {
                     return Err(LocatorError::InvalidHandle);
                 }
                 format!("@{handle}")
             }
             LocatorKind::AccountId | LocatorKind::PostId | LocatorKind::MessageId => {
-                let valid = raw.len() <= 128
-                    && raw
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                let valid = raw.len() <= 128 && raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
                 if !valid {
                     return Err(LocatorError::InvalidIdentifier);
                 }
@@ -141,42 +136,17 @@ mod tests {
     #[test]
     fn urls_must_be_web_addresses_with_a_host() {
         assert!(Locator::parse(LocatorKind::Url, "https://social.example/p/123").is_ok());
-        for bad in [
-            "javascript:alert(1)",
-            "ftp://example.org/x",
-            "https://",
-            "not a url",
-            "http://localhost/x",
-        ] {
-            assert_eq!(
-                Locator::parse(LocatorKind::Url, bad),
-                Err(LocatorError::InvalidUrl),
-                "{bad}"
-            );
+        for bad in ["javascript:alert(1)", "ftp://example.org/x", "https://", "not a url", "http://localhost/x"] {
+            assert_eq!(Locator::parse(LocatorKind::Url, bad), Err(LocatorError::InvalidUrl), "{bad}");
         }
     }
 
     #[test]
     fn handles_and_identifiers_are_checked() {
-        assert_eq!(
-            Locator::parse(LocatorKind::Handle, "bad_actor.99").map(|l| l.value),
-            Ok("@bad_actor.99".into())
-        );
-        assert_eq!(
-            Locator::parse(LocatorKind::Handle, "@no spaces"),
-            Err(LocatorError::InvalidHandle)
-        );
-        assert_eq!(
-            Locator::parse(LocatorKind::PostId, "17841-abc_9").map(|l| l.value),
-            Ok("17841-abc_9".into())
-        );
-        assert_eq!(
-            Locator::parse(LocatorKind::PostId, "1/2"),
-            Err(LocatorError::InvalidIdentifier)
-        );
-        assert_eq!(
-            Locator::parse(LocatorKind::PostId, "  "),
-            Err(LocatorError::Empty)
-        );
+        assert_eq!(Locator::parse(LocatorKind::Handle, "bad_actor.99").map(|l| l.value), Ok("@bad_actor.99".into()));
+        assert_eq!(Locator::parse(LocatorKind::Handle, "@no spaces"), Err(LocatorError::InvalidHandle));
+        assert_eq!(Locator::parse(LocatorKind::PostId, "17841-abc_9").map(|l| l.value), Ok("17841-abc_9".into()));
+        assert_eq!(Locator::parse(LocatorKind::PostId, "1/2"), Err(LocatorError::InvalidIdentifier));
+        assert_eq!(Locator::parse(LocatorKind::PostId, "  "), Err(LocatorError::Empty));
     }
 }

@@ -20,10 +20,7 @@ pub struct FormData {
 }
 
 fn decode(raw: &[u8]) -> Result<String, AppError> {
-    let spaced: Vec<u8> = raw
-        .iter()
-        .map(|b| if *b == b'+' { b' ' } else { *b })
-        .collect();
+    let spaced: Vec<u8> = raw.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
     let bytes: Vec<u8> = percent_decode(&spaced).collect();
     String::from_utf8(bytes).map_err(|_| AppError::BadRequest("error_page.invalid_utf8"))
 }
@@ -46,10 +43,7 @@ impl FormData {
 
     /// The first value of `name`, or `""` when absent.
     pub fn get(&self, name: &str) -> &str {
-        self.fields
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or("", |(_, v)| v.as_str())
+        self.fields.iter().find(|(n, _)| n == name).map_or("", |(_, v)| v.as_str())
     }
 
     pub fn has(&self, name: &str) -> bool {
@@ -64,25 +58,17 @@ impl FormData {
 
 /// Reads a form body of at most `MAX_FORM_BYTES`.
 pub async fn read_body(request: &HttpRequest, payload: &mut Payload) -> Result<FormData, AppError> {
-    let content_type = request
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let content_type = request.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
     if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Err(AppError::BadRequest("error_page.not_a_form"));
     }
-    let body = web::Bytes::from_request(request, payload)
-        .await
-        .map_err(|error| {
-            if error.as_response_error().status_code()
-                == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
-            {
-                AppError::PayloadTooLarge
-            } else {
-                AppError::BadRequest("error_page.not_a_form")
-            }
-        })?;
+    let body = web::Bytes::from_request(request, payload).await.map_err(|error| {
+        if error.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge
+        } else {
+            AppError::BadRequest("error_page.not_a_form")
+        }
+    })?;
     FormData::parse(&body)
 }
 
@@ -126,9 +112,6 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_refused() {
-        assert!(matches!(
-            FormData::parse(b"a=%FF%FE"),
-            Err(AppError::BadRequest("error_page.invalid_utf8"))
-        ));
+        assert!(matches!(FormData::parse(b"a=%FF%FE"), Err(AppError::BadRequest("error_page.invalid_utf8"))));
     }
 }

@@ -27,44 +27,17 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/cases", web::post().to(cases::create::post))
         .route("/cases/new", web::get().to(cases::create::form))
         .route("/cases/{reference}", web::get().to(cases::show::get))
-        .route(
-            "/cases/{reference}/messages",
-            web::post().to(cases::messages::post),
-        )
-        .route(
-            "/cases/{reference}/transition",
-            web::post().to(cases::transition::post),
-        )
-        .route(
-            "/cases/{reference}/assign",
-            web::post().to(cases::assign::post),
-        )
-        .route(
-            "/cases/{reference}/decision",
-            web::post().to(cases::decide::post),
-        )
-        .route(
-            "/cases/{reference}/referral",
-            web::post().to(cases::referral::post),
-        )
-        .route(
-            "/admin/organisations",
-            web::get().to(admin::organisations::get),
-        )
-        .route(
-            "/admin/organisations",
-            web::post().to(admin::organisations::post),
-        )
+        .route("/cases/{reference}/messages", web::post().to(cases::messages::post))
+        .route("/cases/{reference}/transition", web::post().to(cases::transition::post))
+        .route("/cases/{reference}/assign", web::post().to(cases::assign::post))
+        .route("/cases/{reference}/decision", web::post().to(cases::decide::post))
+        .route("/cases/{reference}/referral", web::post().to(cases::referral::post))
+        .route("/admin/organisations", web::get().to(admin::organisations::get))
+        .route("/admin/organisations", web::post().to(admin::organisations::post))
         .route("/admin/users", web::get().to(admin::users::get))
         .route("/admin/users", web::post().to(admin::users::post))
-        .route(
-            "/admin/users/{id}/disable",
-            web::post().to(admin::users::disable),
-        )
-        .route(
-            "/admin/users/{id}/enable",
-            web::post().to(admin::users::enable),
-        )
+        .route("/admin/users/{id}/disable", web::post().to(admin::users::disable))
+        .route("/admin/users/{id}/enable", web::post().to(admin::users::enable))
         .default_service(web::to(not_found));
 }
 

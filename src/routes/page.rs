@@ -19,19 +19,11 @@ pub struct Page<'a> {
 
 impl<'a> Page<'a> {
     pub fn for_user(t: &'a Catalogue, user: &'a CurrentUser, section: &'static str) -> Self {
-        Page {
-            t,
-            user: Some(&user.user),
-            section,
-        }
+        Page { t, user: Some(&user.user), section }
     }
 
     pub fn signed_out(t: &'a Catalogue) -> Self {
-        Page {
-            t,
-            user: None,
-            section: "",
-        }
+        Page { t, user: None, section: "" }
     }
 
     pub fn lang(&self) -> &'static str {
@@ -61,19 +53,12 @@ impl<'a> Page<'a> {
 }
 
 /// Renders `template` as an HTML response with `status`.
-pub fn render(
-    status: StatusCode,
-    template: &impl askama::Template,
-) -> Result<HttpResponse, AppError> {
+pub fn render(status: StatusCode, template: &impl askama::Template) -> Result<HttpResponse, AppError> {
     let body = template.render()?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(body))
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
 }
 
 /// A `303 See Other` to `location`, the answer to every successful form.
 pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((actix_web::http::header::LOCATION, location.to_owned()))
-        .finish()
+    HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, location.to_owned())).finish()
 }

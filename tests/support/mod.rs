@@ -1,20 +1,15 @@
 //! Test support: start the real application on port 0 with a fresh database, and act as users
 //! through HTTP with a cookie jar, the way a browser would.
 
-#![allow(
-    dead_code,
-    reason = "each test binary uses a different part of the support code"
-)]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a failed step in a test should fail loudly"
-)]
+#![allow(dead_code, reason = "each test binary uses a different part of the support code")]
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failed step in a test should stop it loudly")]
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use diesel::prelude::*;
+pub mod browser;
+
 use passerelle::config::{Secret, Settings};
 use passerelle::db::{self, Pool, organisations, users};
 use passerelle::domain::category::Category;
@@ -49,13 +44,8 @@ macro_rules! on_both_backends {
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 enum Cleanup {
-    Sqlite(
-        #[allow(dead_code, reason = "held so the directory outlives the test")] tempfile::TempDir,
-    ),
-    Postgres {
-        admin_url: String,
-        name: String,
-    },
+    Sqlite(#[allow(dead_code, reason = "held so the directory outlives the test")] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
 }
 
 /// A running application with its own database.
@@ -68,21 +58,16 @@ pub struct TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
-            if let Ok(mut conn) = diesel::PgConnection::establish(admin_url) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn);
-            }
+        if let Cleanup::Postgres { admin_url, name } = &self.cleanup
+            && let Ok(mut conn) = diesel::PgConnection::establish(admin_url)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
         }
     }
 }
 
 fn unique_name() -> String {
-    format!(
-        "passerelle_test_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::SeqCst)
-    )
+    format!("passerelle_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst))
 }
 
 impl TestApp {
@@ -101,36 +86,22 @@ impl TestApp {
             return None;
         };
         let name = unique_name();
-        let mut admin = diesel::PgConnection::establish(&admin_url)
-            .expect("TEST_DATABASE_URL must be reachable");
-        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut admin)
-            .unwrap();
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .unwrap();
+        let mut admin = diesel::PgConnection::establish(&admin_url).expect("TEST_DATABASE_URL must be reachable");
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).unwrap();
+        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).unwrap();
         let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
         url.set_path(&name);
         Some(TestApp::start(url.to_string(), Cleanup::Postgres { admin_url, name }).await)
     }
 
     async fn start(database_url: String, cleanup: Cleanup) -> TestApp {
-        let settings = Settings {
-            database_url: Secret::new(database_url.clone()),
-            port: 0,
-            pool_size: 4,
-            ..Settings::default()
-        };
+        let settings =
+            Settings { database_url: Secret::new(database_url.clone()), port: 0, pool_size: 4, ..Settings::default() };
         let pool = db::connect(&database_url, 4).expect("database");
         let app = Application::build_with_pool(settings, pool.clone()).expect("application");
         let address = format!("http://127.0.0.1:{}", app.port());
         actix_rt::spawn(app.run_until_stopped());
-        TestApp {
-            address,
-            database_url,
-            pool,
-            cleanup,
-        }
+        TestApp { address, database_url, pool, cleanup }
     }
 
     pub fn conn(&self) -> db::PooledConnection {
@@ -155,10 +126,7 @@ impl TestApp {
     }
 
     pub fn platform(&self) -> OrgId {
-        organisations::platform(&mut self.conn())
-            .unwrap()
-            .unwrap()
-            .id
+        organisations::platform(&mut self.conn()).unwrap().unwrap().id
     }
 
     /// A user of `org` with `role`, whose password is `PASSWORD`.
@@ -177,10 +145,7 @@ impl TestApp {
             },
         )
         .unwrap();
-        Account {
-            id,
-            email: email.to_owned(),
-        }
+        Account { id, email: email.to_owned() }
     }
 
     /// Two partner organisations with a caseworker each, a liaison and a platform admin.
@@ -216,9 +181,8 @@ impl TestApp {
             n: i64,
         }
         let mut conn = self.conn();
-        let row: Count = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
-            .get_result(&mut *conn)
-            .unwrap();
+        let row: Count =
+            diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}")).get_result(&mut *conn).unwrap();
         row.n
     }
 }
@@ -283,24 +247,12 @@ pub fn encode(fields: &[(&str, &str)]) -> String {
 
 impl Client {
     pub fn new(base: &str) -> Client {
-        let http = awc::Client::builder()
-            .disable_redirects()
-            .timeout(std::time::Duration::from_secs(30))
-            .finish();
-        Client {
-            base: base.to_owned(),
-            http,
-            cookies: HashMap::new(),
-            csrf: String::new(),
-        }
+        let http = awc::Client::builder().disable_redirects().timeout(std::time::Duration::from_secs(30)).finish();
+        Client { base: base.to_owned(), http, cookies: HashMap::new(), csrf: String::new() }
     }
 
     fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
     }
 
     fn remember(&mut self, headers: &awc::http::header::HeaderMap) {
@@ -314,35 +266,24 @@ impl Client {
             if expired || value.is_empty() {
                 self.cookies.remove(name.trim());
             } else {
-                self.cookies
-                    .insert(name.trim().to_owned(), value.to_owned());
+                self.cookies.insert(name.trim().to_owned(), value.to_owned());
             }
         }
     }
 
     pub async fn get(&mut self, path: &str) -> Response {
-        let request = self
-            .http
-            .get(format!("{}{}", self.base, path))
-            .insert_header(("Cookie", self.cookie_header()));
+        let request = self.http.get(format!("{}{}", self.base, path)).insert_header(("Cookie", self.cookie_header()));
         let mut response = request.send().await.expect("the server answers");
         let headers = response.headers().clone();
         self.remember(&headers);
-        let body = response
-            .body()
-            .limit(8 * 1024 * 1024)
-            .await
-            .expect("a body");
+        let body = response.body().limit(8 * 1024 * 1024).await.expect("a body");
         Self::response(response.status().as_u16(), &headers, &body)
     }
 
     fn response(status: u16, headers: &awc::http::header::HeaderMap, body: &[u8]) -> Response {
         Response {
             status,
-            location: headers
-                .get("location")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
+            location: headers.get("location").and_then(|v| v.to_str().ok()).map(str::to_owned),
             body: String::from_utf8_lossy(body).into_owned(),
             headers: headers.iter().fold(HashMap::new(), |mut all, (k, v)| {
                 let entry: &mut String = all.entry(k.as_str().to_owned()).or_default();
@@ -365,11 +306,7 @@ impl Client {
         let mut response = request.send_body(body).await.expect("the server answers");
         let headers = response.headers().clone();
         self.remember(&headers);
-        let body = response
-            .body()
-            .limit(8 * 1024 * 1024)
-            .await
-            .expect("a body");
+        let body = response.body().limit(8 * 1024 * 1024).await.expect("a body");
         Self::response(response.status().as_u16(), &headers, &body)
     }
 
@@ -385,15 +322,11 @@ impl Client {
         let page = self.get("/sign-in").await;
         let csrf = csrf_in(&page.body).expect("the sign-in form carries a CSRF token");
         let response = self
-            .post_raw(
-                "/sign-in",
-                encode(&[("csrf", &csrf), ("email", email), ("password", password)]).into_bytes(),
-            )
+            .post_raw("/sign-in", encode(&[("csrf", &csrf), ("email", email), ("password", password)]).into_bytes())
             .await;
         if response.status == 303 {
             let cases = self.get("/cases").await;
-            self.csrf =
-                csrf_in(&cases.body).expect("a signed-in page carries the session's CSRF token");
+            self.csrf = csrf_in(&cases.body).expect("a signed-in page carries the session's CSRF token");
         }
         response
     }
@@ -403,10 +336,7 @@ impl Client {
         let response = self.post("/cases", &case_fields(overrides)).await;
         assert_eq!(response.status, 303, "filing failed: {}", response.body);
         let location = response.location.expect("a redirect to the new case");
-        location
-            .trim_start_matches("/cases/")
-            .trim_end_matches("?filed=1")
-            .to_owned()
+        location.trim_start_matches("/cases/").trim_end_matches("?filed=1").to_owned()
     }
 }
 
@@ -414,10 +344,7 @@ impl Client {
 pub fn case_fields<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut fields: Vec<(&str, &str)> = vec![
         ("ground", "both"),
-        (
-            "explanation",
-            "A 14-year-old is harassed every day in the comments of her posts.",
-        ),
+        ("explanation", "A 14-year-old is harassed every day in the comments of her posts."),
         ("category", "harassment"),
         ("urgency", "standard"),
         ("age_band", "13_14"),

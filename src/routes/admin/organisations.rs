@@ -37,12 +37,7 @@ impl OrganisationsTemplate<'_> {
     }
 
     fn areas(&self, organisation: &Organisation) -> String {
-        organisation
-            .expertise
-            .iter()
-            .map(|c| self.page.t.label("category", c.code()))
-            .collect::<Vec<_>>()
-            .join(", ")
+        organisation.expertise.iter().map(|c| self.page.t.label("category", c.code())).collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -66,14 +61,7 @@ async fn show(
 
 pub async fn get(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
     user.ensure_platform_admin()?;
-    show(
-        &state,
-        &user,
-        StatusCode::OK,
-        FormData::default(),
-        FieldErrors::default(),
-    )
-    .await
+    show(&state, &user, StatusCode::OK, FormData::default(), FieldErrors::default()).await
 }
 
 #[tracing::instrument(skip_all)]
@@ -83,39 +71,20 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
     let mut errors = FieldErrors::default();
     let name = text_field(&form, "name", MAX_SHORT_TEXT, true, &mut errors);
     let trusted_flagger = form.checked("trusted_flagger");
-    let authority = text_field(
-        &form,
-        "designating_authority",
-        MAX_SHORT_TEXT,
-        false,
-        &mut errors,
-    );
+    let authority = text_field(&form, "designating_authority", MAX_SHORT_TEXT, false, &mut errors);
     let designated_on = match form.get("designated_on").trim() {
         "" => None,
         raw => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
             .map_err(|_| errors.add("designated_on", "error.invalid_date"))
             .ok(),
     };
-    let areas: Vec<Category> = Category::ALL
-        .iter()
-        .copied()
-        .filter(|c| form.has(&format!("area_{}", c.code())))
-        .collect();
+    let areas: Vec<Category> =
+        Category::ALL.iter().copied().filter(|c| form.has(&format!("area_{}", c.code()))).collect();
     if trusted_flagger && authority.is_none() {
-        errors.add(
-            "designating_authority",
-            "error.required_for_trusted_flagger",
-        );
+        errors.add("designating_authority", "error.required_for_trusted_flagger");
     }
     let Some(name) = name.filter(|_| errors.is_empty()) else {
-        return show(
-            &state,
-            &user,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            form,
-            errors,
-        )
-        .await;
+        return show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, form, errors).await;
     };
     let created = state
         .tx(move |conn| {
@@ -140,14 +109,7 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
     if !created {
         let mut errors = FieldErrors::default();
         errors.add("name", "error.name_taken");
-        return show(
-            &state,
-            &user,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            form,
-            errors,
-        )
-        .await;
+        return show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, form, errors).await;
     }
     Ok(see_other("/admin/organisations"))
 }

@@ -46,9 +46,7 @@ async fn show(
     errors: FieldErrors,
     generated: Option<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let (users, organisations) = state
-        .db(|conn| Ok((users::all(conn)?, organisations::all(conn)?)))
-        .await?;
+    let (users, organisations) = state.db(|conn| Ok((users::all(conn)?, organisations::all(conn)?))).await?;
     let template = UsersTemplate {
         page: Page::for_user(state.i18n.catalogue(user.lang), user, "admin"),
         users,
@@ -63,15 +61,7 @@ async fn show(
 
 pub async fn get(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
     user.ensure_platform_admin()?;
-    show(
-        &state,
-        &user,
-        StatusCode::OK,
-        FormData::default(),
-        FieldErrors::default(),
-        None,
-    )
-    .await
+    show(&state, &user, StatusCode::OK, FormData::default(), FieldErrors::default(), None).await
 }
 
 #[tracing::instrument(skip_all)]
@@ -80,17 +70,8 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
     user.ensure_platform_admin()?;
     let typed_password = form.get("password").to_owned();
     let generated = typed_password.is_empty();
-    let clear = if generated {
-        password::generate()
-    } else {
-        typed_password
-    };
-    let account = NewAccount::parse(
-        form.get("email"),
-        form.get("display_name"),
-        form.get("role"),
-        &clear,
-    );
+    let clear = if generated { password::generate() } else { typed_password };
+    let account = NewAccount::parse(form.get("email"), form.get("display_name"), form.get("role"), &clear);
     let organisation = form.get("organisation").parse::<i64>().ok().map(OrgId);
     let (account, organisation) = match (account, organisation) {
         (Ok(account), Some(org)) => (account, org),
@@ -99,30 +80,18 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
             if org.is_none() {
                 errors.add("organisation", "error.choose_one");
             }
-            return show(
-                &state,
-                &user,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                form,
-                errors,
-                None,
-            )
-            .await;
+            return show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, form, errors, None).await;
         }
     };
     let password_for_hash = account.password.clone();
-    let hash = web::block(move || password::hash(&password_for_hash))
-        .await?
-        .map_err(AppError::internal)?;
+    let hash = web::block(move || password::hash(&password_for_hash)).await?.map_err(AppError::internal)?;
     let stored = account.clone();
     let refusal = state
         .tx(move |conn| {
             let mut errors = FieldErrors::default();
             match organisations::find(conn, organisation)? {
                 None => errors.add("organisation", "error.unknown_choice"),
-                Some(org) if !org.kind.allows(stored.role) => {
-                    errors.add("role", "error.role_not_for_organisation")
-                }
+                Some(org) if !org.kind.allows(stored.role) => errors.add("role", "error.role_not_for_organisation"),
                 Some(_) => {}
             }
             if users::email_taken(conn, stored.email.as_str())? {
@@ -147,50 +116,27 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
         })
         .await?;
     if let Some(errors) = refusal {
-        return show(
-            &state,
-            &user,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            form,
-            errors,
-            None,
-        )
-        .await;
+        return show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, form, errors, None).await;
     }
     if generated {
         let shown = Some((account.email.as_str().to_owned(), account.password));
-        return show(
-            &state,
-            &user,
-            StatusCode::OK,
-            FormData::default(),
-            FieldErrors::default(),
-            shown,
-        )
-        .await;
+        return show(&state, &user, StatusCode::OK, FormData::default(), FieldErrors::default(), shown).await;
     }
     Ok(see_other("/admin/users"))
 }
 
-async fn set_enabled(
-    state: &AppState,
-    posted: Posted,
-    id: i64,
-    enabled: bool,
-) -> Result<HttpResponse, AppError> {
+async fn set_enabled(state: &AppState, posted: Posted, id: i64, enabled: bool) -> Result<HttpResponse, AppError> {
     posted.user.ensure_platform_admin()?;
     let target = UserId(id);
     if target == posted.user.user.user_id {
         return Err(AppError::BadRequest("error_page.cannot_disable_self"));
     }
     let changed = state
-        .tx(move |conn| {
-            if enabled {
-                Ok(users::enable(conn, target)?)
-            } else {
-                Ok(users::disable(conn, target, db::now())?)
-            }
-        })
+        .tx(
+            move |conn| {
+                if enabled { Ok(users::enable(conn, target)?) } else { Ok(users::disable(conn, target, db::now())?) }
+            },
+        )
         .await?;
     if changed == 0 && users_missing(state, target).await? {
         return Err(AppError::NotFound);
@@ -199,25 +145,15 @@ async fn set_enabled(
 }
 
 async fn users_missing(state: &AppState, id: UserId) -> Result<bool, AppError> {
-    state
-        .db(move |conn| Ok(users::organisation_of(conn, id)?.is_none()))
-        .await
+    state.db(move |conn| Ok(users::organisation_of(conn, id)?.is_none())).await
 }
 
 #[tracing::instrument(skip_all, fields(user = %id))]
-pub async fn disable(
-    state: web::Data<AppState>,
-    posted: Posted,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
+pub async fn disable(state: web::Data<AppState>, posted: Posted, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     set_enabled(&state, posted, id.into_inner(), false).await
 }
 
 #[tracing::instrument(skip_all, fields(user = %id))]
-pub async fn enable(
-    state: web::Data<AppState>,
-    posted: Posted,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
+pub async fn enable(state: web::Data<AppState>, posted: Posted, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     set_enabled(&state, posted, id.into_inner(), true).await
 }

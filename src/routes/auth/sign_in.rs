@@ -42,15 +42,7 @@ fn respond(
 ) -> Result<HttpResponse, AppError> {
     let csrf = random_token();
     let page = Page::signed_out(state.i18n.catalogue(language(request)));
-    let mut response = render(
-        status,
-        &SignInTemplate {
-            page,
-            csrf: &csrf,
-            email,
-            failed,
-        },
-    )?;
+    let mut response = render(status, &SignInTemplate { page, csrf: &csrf, email, failed })?;
     let cookie = Cookie::build(CSRF_COOKIE, csrf.clone())
         .path("/sign-in")
         .http_only(true)
@@ -61,10 +53,7 @@ fn respond(
     Ok(response)
 }
 
-pub async fn form(
-    state: web::Data<AppState>,
-    request: HttpRequest,
-) -> Result<HttpResponse, AppError> {
+pub async fn form(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, AppError> {
     if lookup(&request).await?.is_some() {
         return Ok(see_other("/cases"));
     }
@@ -79,39 +68,22 @@ pub async fn submit(
 ) -> Result<HttpResponse, AppError> {
     let mut payload: Payload = payload.into_inner();
     let form = read_body(&request, &mut payload).await?;
-    let cookie = request
-        .cookie(CSRF_COOKIE)
-        .map(|c| c.value().to_owned())
-        .unwrap_or_default();
+    let cookie = request.cookie(CSRF_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
     if cookie.is_empty() || !constant_time_eq(&cookie, form.get("csrf")) {
         return Err(AppError::CsrfRejected);
     }
     let typed_email = form.get("email").to_owned();
     let password = form.get("password").to_owned();
     let email = EmailAddress::parse(&typed_email).ok();
-    let lookup_email = email
-        .as_ref()
-        .map(|e| e.as_str().to_owned())
-        .unwrap_or_default();
-    let credentials = state
-        .db(move |conn| Ok(users::credentials(conn, &lookup_email)?))
-        .await?;
-    let stored = credentials
-        .as_ref()
-        .filter(|c| c.disabled_at.is_none())
-        .map(|c| c.password_hash.clone());
+    let lookup_email = email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default();
+    let credentials = state.db(move |conn| Ok(users::credentials(conn, &lookup_email)?)).await?;
+    let stored = credentials.as_ref().filter(|c| c.disabled_at.is_none()).map(|c| c.password_hash.clone());
     let verified = web::block(move || password::verify(&password, stored.as_deref())).await?;
     let user_id = match (verified, credentials) {
         (true, Some(credentials)) => credentials.id,
         _ => {
             tracing::info!("sign-in refused");
-            return respond(
-                &state,
-                &request,
-                StatusCode::UNAUTHORIZED,
-                &typed_email,
-                true,
-            );
+            return respond(&state, &request, StatusCode::UNAUTHORIZED, &typed_email, true);
         }
     };
     let token = random_token();
@@ -136,13 +108,7 @@ pub async fn submit(
         .await?;
     tracing::info!(user = user_id, "signed in");
     let mut response = see_other("/cases");
-    response
-        .add_cookie(&session_cookie(
-            &token,
-            state.settings.secure_cookies(),
-            hours,
-        ))
-        .map_err(AppError::internal)?;
+    response.add_cookie(&session_cookie(&token, state.settings.secure_cookies(), hours)).map_err(AppError::internal)?;
     let mut forget = Cookie::build(CSRF_COOKIE, "").path("/sign-in").finish();
     forget.make_removal();
     response.add_cookie(&forget).map_err(AppError::internal)?;

@@ -12,12 +12,8 @@ use crate::startup::AppState;
 #[tracing::instrument(skip_all)]
 pub async fn submit(state: web::Data<AppState>, posted: Posted) -> Result<HttpResponse, AppError> {
     let token_hash = posted.user.user.token_hash.clone();
-    state
-        .db(move |conn| Ok(sessions::delete(conn, &token_hash)?))
-        .await?;
+    state.db(move |conn| Ok(sessions::delete(conn, &token_hash)?)).await?;
     let mut response = see_other("/sign-in");
-    response
-        .add_cookie(&removal_cookie(state.settings.secure_cookies()))
-        .map_err(AppError::internal)?;
+    response.add_cookie(&removal_cookie(state.settings.secure_cookies())).map_err(AppError::internal)?;
     Ok(response)
 }

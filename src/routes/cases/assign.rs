@@ -34,34 +34,20 @@ pub async fn post(
         .tx(move |conn| {
             let case = load_visible(conn, &actor, &lookup)?;
             let now = db::now();
-            let clock = Clock {
-                now,
-                decided_at: case.decided_at,
-                closed_at: case.closed_at,
-            };
+            let clock = Clock { now, decided_at: case.decided_at, closed_at: case.closed_at };
             let next = match case.status.apply(Action::Assign, actor.side(), &clock) {
                 Ok(next) => next,
                 Err(refused) => return Ok(Err(Refusal::Transition(refused.message_key()))),
             };
-            let Some(assignee) =
-                assignee.filter(|a| users::is_active_staff(conn, *a).unwrap_or(false))
-            else {
+            let Some(assignee) = assignee.filter(|a| users::is_active_staff(conn, *a).unwrap_or(false)) else {
                 let mut errors = FieldErrors::default();
                 errors.add("assignee", "error.unknown_choice");
                 return Ok(Err(Refusal::Fields(errors)));
             };
-            let name = users::names(conn, &[assignee])?
-                .remove(&assignee)
-                .unwrap_or_default();
+            let name = users::names(conn, &[assignee])?.remove(&assignee).unwrap_or_default();
             cases::set_assignee(conn, case.id, assignee, now)?;
-            let event = |kind, detail| NewEvent {
-                case: case.id,
-                actor: actor.user.user_id,
-                kind,
-                body: None,
-                detail,
-                at: now,
-            };
+            let event =
+                |kind, detail| NewEvent { case: case.id, actor: actor.user.user_id, kind, body: None, detail, at: now };
             events::record(conn, &event(EventKind::Assigned, Some(&name)))?;
             if next != case.status {
                 cases::set_status(conn, case.id, next, now)?;

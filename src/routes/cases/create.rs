@@ -72,23 +72,14 @@ fn page(
 
 pub async fn form(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
     user.ensure_partner()?;
-    let form = CaseForm {
-        items: vec![ItemForm {
-            locator_kind: "url".into(),
-            ..ItemForm::default()
-        }],
-        ..CaseForm::default()
-    };
+    let form =
+        CaseForm { items: vec![ItemForm { locator_kind: "url".into(), ..ItemForm::default() }], ..CaseForm::default() };
     page(&state, &user, StatusCode::OK, form, FieldErrors::default())
 }
 
 /// Reads the filing form as typed; the number of item rows comes from the form, within bounds.
 fn case_form(form: &FormData) -> CaseForm {
-    let rows = form
-        .get("item_rows")
-        .parse::<usize>()
-        .unwrap_or(1)
-        .clamp(1, MAX_ITEMS);
+    let rows = form.get("item_rows").parse::<usize>().unwrap_or(1).clamp(1, MAX_ITEMS);
     let items = (0..rows)
         .map(|i| ItemForm {
             locator_kind: form.get(&format!("item_{i}_locator_kind")).to_owned(),
@@ -119,23 +110,14 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
     let mut typed = case_form(&form);
     if form.has("add_item") {
         if typed.items.len() < MAX_ITEMS {
-            typed.items.push(ItemForm {
-                locator_kind: "url".into(),
-                ..ItemForm::default()
-            });
+            typed.items.push(ItemForm { locator_kind: "url".into(), ..ItemForm::default() });
         }
         return page(&state, &user, StatusCode::OK, typed, FieldErrors::default());
     }
     let new_case = match typed.parse(db::now()) {
         Ok(case) => case,
         Err(errors) => {
-            return page(
-                &state,
-                &user,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                typed,
-                errors,
-            );
+            return page(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, typed, errors);
         }
     };
     let filer = user.user.user_id;
@@ -151,19 +133,11 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
                 expertise: &org.expertise,
             });
             let now = db::now();
-            let (id, reference) =
-                cases::insert(conn, &new_case, organisation, filer, priority, now)?;
+            let (id, reference) = cases::insert(conn, &new_case, organisation, filer, priority, now)?;
             items::insert_all(conn, id, &new_case.items)?;
             events::record(
                 conn,
-                &NewEvent {
-                    case: id,
-                    actor: filer,
-                    kind: EventKind::Filed,
-                    body: None,
-                    detail: None,
-                    at: now,
-                },
+                &NewEvent { case: id, actor: filer, kind: EventKind::Filed, body: None, detail: None, at: now },
             )?;
             Ok(reference)
         })

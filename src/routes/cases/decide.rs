@@ -32,11 +32,7 @@ pub async fn post(
         .tx(move |conn| {
             let case = load_visible(conn, &actor, &lookup)?;
             let now = db::now();
-            let clock = Clock {
-                now,
-                decided_at: case.decided_at,
-                closed_at: case.closed_at,
-            };
+            let clock = Clock { now, decided_at: case.decided_at, closed_at: case.closed_at };
             let next = match case.status.apply(Action::Decide, actor.side(), &clock) {
                 Ok(next) => next,
                 Err(refused) => return Ok(Err(Refusal::Transition(refused.message_key()))),
@@ -78,12 +74,7 @@ pub async fn post(
             }
             let mut summary = Vec::new();
             for (item, position, outcome, reasons, automated) in &decisions {
-                let decision = ItemDecision {
-                    item: *item,
-                    outcome: *outcome,
-                    reasons,
-                    automated: *automated,
-                };
+                let decision = ItemDecision { item: *item, outcome: *outcome, reasons, automated: *automated };
                 items::record_decision(conn, case.id, &decision, actor.user.user_id, now)?;
                 summary.push(format!("{position}:{}", outcome.code()));
             }

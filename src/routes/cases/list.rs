@@ -43,16 +43,10 @@ impl ListTemplate<'_> {
     }
 }
 
-fn choice<T>(
-    query: &FormData,
-    field: &str,
-    parse: fn(&str) -> Option<T>,
-) -> Result<Option<T>, AppError> {
+fn choice<T>(query: &FormData, field: &str, parse: fn(&str) -> Option<T>) -> Result<Option<T>, AppError> {
     match query.get(field) {
         "" => Ok(None),
-        raw => parse(raw)
-            .map(Some)
-            .ok_or(AppError::BadRequest("error_page.unknown_filter")),
+        raw => parse(raw).map(Some).ok_or(AppError::BadRequest("error_page.unknown_filter")),
     }
 }
 
@@ -63,19 +57,13 @@ fn filter_from(query: &FormData, user: &CurrentUser) -> Result<CaseFilter, AppEr
         "" => None,
         "none" => Some(AssigneeFilter::Unassigned),
         "me" => Some(AssigneeFilter::User(user.user.user_id)),
-        raw => {
-            Some(AssigneeFilter::User(UserId(raw.parse().map_err(|_| {
-                AppError::BadRequest("error_page.unknown_filter")
-            })?)))
-        }
+        raw => Some(AssigneeFilter::User(UserId(
+            raw.parse().map_err(|_| AppError::BadRequest("error_page.unknown_filter"))?,
+        ))),
     };
     let organisation = match query.get("organisation") {
         "" => None,
-        raw => {
-            Some(OrgId(raw.parse().map_err(|_| {
-                AppError::BadRequest("error_page.unknown_filter")
-            })?))
-        }
+        raw => Some(OrgId(raw.parse().map_err(|_| AppError::BadRequest("error_page.unknown_filter"))?)),
     };
     let sort = match query.get("sort") {
         "" | "newest" => Sort::Newest,
@@ -102,25 +90,11 @@ fn filter_from(query: &FormData, user: &CurrentUser) -> Result<CaseFilter, AppEr
 
 /// The same query with `after` replaced: the link to the next page.
 fn next_link(query: &FormData, cursor: &Cursor) -> String {
-    let mut parts: Vec<String> = [
-        "status",
-        "category",
-        "urgency",
-        "assignee",
-        "organisation",
-        "mine",
-        "q",
-        "sort",
-    ]
-    .iter()
-    .filter(|f| !query.get(f).is_empty())
-    .map(|f| {
-        format!(
-            "{f}={}",
-            utf8_percent_encode(query.get(f), NON_ALPHANUMERIC)
-        )
-    })
-    .collect();
+    let mut parts: Vec<String> = ["status", "category", "urgency", "assignee", "organisation", "mine", "q", "sort"]
+        .iter()
+        .filter(|f| !query.get(f).is_empty())
+        .map(|f| format!("{f}={}", utf8_percent_encode(query.get(f), NON_ALPHANUMERIC)))
+        .collect();
     parts.push(format!("after={}", cursor.encode()));
     format!("/cases?{}", parts.join("&"))
 }
@@ -139,10 +113,7 @@ pub async fn get(
         .db(move |conn| {
             let (rows, more) = cases::list(conn, scope, &filter, PAGE_SIZE)?;
             let (organisations, staff_list) = if staff {
-                let partners = organisations::all(conn)?
-                    .into_iter()
-                    .filter(|o| o.kind == OrgKind::Partner)
-                    .collect();
+                let partners = organisations::all(conn)?.into_iter().filter(|o| o.kind == OrgKind::Partner).collect();
                 (partners, users::assignable_staff(conn)?)
             } else {
                 (Vec::new(), Vec::new())
@@ -150,26 +121,11 @@ pub async fn get(
             Ok((rows, more, organisations, staff_list))
         })
         .await?;
-    let next = rows.last().filter(|_| more).map(|last| {
-        next_link(
-            &query,
-            &Cursor {
-                priority: last.priority,
-                id: last.id,
-            },
-        )
-    });
-    let filtered = [
-        "status",
-        "category",
-        "urgency",
-        "assignee",
-        "organisation",
-        "mine",
-        "q",
-    ]
-    .iter()
-    .any(|f| !query.get(f).is_empty());
+    let next =
+        rows.last().filter(|_| more).map(|last| next_link(&query, &Cursor { priority: last.priority, id: last.id }));
+    let filtered = ["status", "category", "urgency", "assignee", "organisation", "mine", "q"]
+        .iter()
+        .any(|f| !query.get(f).is_empty());
     let template = ListTemplate {
         page: Page::for_user(state.i18n.catalogue(user.lang), &user, "cases"),
         query,

@@ -37,18 +37,9 @@ pub async fn post(
                 return Ok(Err(Refusal::Fields(errors)));
             };
             let now = db::now();
-            if !internal
-                && !actor.user.role.is_staff()
-                && case.status == CaseStatus::AwaitingPartner
-            {
-                let clock = Clock {
-                    now,
-                    decided_at: case.decided_at,
-                    closed_at: case.closed_at,
-                };
-                let next = case
-                    .status
-                    .apply(Action::ProvideInformation, actor.side(), &clock);
+            if !internal && !actor.user.role.is_staff() && case.status == CaseStatus::AwaitingPartner {
+                let clock = Clock { now, decided_at: case.decided_at, closed_at: case.closed_at };
+                let next = case.status.apply(Action::ProvideInformation, actor.side(), &clock);
                 if let Ok(next) = next {
                     cases::set_status(conn, case.id, next, now)?;
                     let change = format!("{}>{}", case.status.code(), next.code());
@@ -65,21 +56,10 @@ pub async fn post(
                     )?;
                 }
             }
-            let kind = if internal {
-                EventKind::InternalNote
-            } else {
-                EventKind::Message
-            };
+            let kind = if internal { EventKind::InternalNote } else { EventKind::Message };
             events::record(
                 conn,
-                &NewEvent {
-                    case: case.id,
-                    actor: actor.user.user_id,
-                    kind,
-                    body: Some(&body),
-                    detail: None,
-                    at: now,
-                },
+                &NewEvent { case: case.id, actor: actor.user.user_id, kind, body: Some(&body), detail: None, at: now },
             )?;
             cases::touch(conn, case.id, now)?;
             Ok(Ok(()))

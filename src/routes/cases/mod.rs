@@ -16,11 +16,7 @@ use crate::error::AppError;
 
 /// The case with this reference if the user may see it; otherwise the same 404 as a case that
 /// does not exist.
-pub fn load_visible(
-    conn: &mut DbConnection,
-    user: &CurrentUser,
-    reference: &str,
-) -> Result<Case, AppError> {
+pub fn load_visible(conn: &mut DbConnection, user: &CurrentUser, reference: &str) -> Result<Case, AppError> {
     cases::find_by_reference(conn, reference, user.scope())?.ok_or(AppError::NotFound)
 }
 
@@ -58,12 +54,9 @@ pub async fn respond(
 ) -> Result<HttpResponse, AppError> {
     let feedback = match result {
         Ok(()) => return Ok(see_other(&format!("{}#latest", case_path(&reference)))),
-        Err(Refusal::Transition(key)) => Feedback {
-            status: Some(StatusCode::CONFLICT),
-            error: Some(key),
-            form,
-            ..Feedback::default()
-        },
+        Err(Refusal::Transition(key)) => {
+            Feedback { status: Some(StatusCode::CONFLICT), error: Some(key), form, ..Feedback::default() }
+        }
         Err(Refusal::Fields(errors)) => Feedback {
             status: Some(StatusCode::UNPROCESSABLE_ENTITY),
             error: Some("error.fix_fields"),

@@ -24,16 +24,9 @@ pub async fn post(
     user.ensure_staff()?;
     let mut errors = FieldErrors::default();
     let authority = text_field(&form, "authority", MAX_SHORT_TEXT, true, &mut errors);
-    let authority_reference = text_field(
-        &form,
-        "authority_reference",
-        MAX_SHORT_TEXT,
-        false,
-        &mut errors,
-    );
-    let referred_at = parse_seen_at(form.get("referred_at"), db::now())
-        .map_err(|key| errors.add("referred_at", key))
-        .ok();
+    let authority_reference = text_field(&form, "authority_reference", MAX_SHORT_TEXT, false, &mut errors);
+    let referred_at =
+        parse_seen_at(form.get("referred_at"), db::now()).map_err(|key| errors.add("referred_at", key)).ok();
     let reference = reference.into_inner();
     let actor = user.clone();
     let lookup = reference.clone();
@@ -46,11 +39,8 @@ pub async fn post(
             if !errors.is_empty() {
                 return Ok(Err(Refusal::Fields(errors)));
             }
-            let detail = format!(
-                "{}|{}",
-                referred_at.format("%Y-%m-%d %H:%M UTC"),
-                authority_reference.unwrap_or_default()
-            );
+            let detail =
+                format!("{}|{}", referred_at.format("%Y-%m-%d %H:%M UTC"), authority_reference.unwrap_or_default());
             events::record(
                 conn,
                 &NewEvent {

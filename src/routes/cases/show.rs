@@ -79,10 +79,7 @@ impl ShowTemplate<'_> {
             return typed.to_owned();
         }
         match name {
-            "outcome" => item
-                .outcome
-                .map(|o| o.code().to_owned())
-                .unwrap_or_default(),
+            "outcome" => item.outcome.map(|o| o.code().to_owned()).unwrap_or_default(),
             "reasons" => item.reasons.clone().unwrap_or_default(),
             _ => String::new(),
         }
@@ -102,13 +99,9 @@ impl ShowTemplate<'_> {
     fn status_detail(&self, entry: &TimelineEntry) -> String {
         let t = self.page.t;
         match entry.detail.as_deref().and_then(|d| d.split_once('>')) {
-            Some((from, to)) => t.fill(
-                "timeline.status_changed",
-                &[
-                    ("from", &t.label("status", from)),
-                    ("to", &t.label("status", to)),
-                ],
-            ),
+            Some((from, to)) => {
+                t.fill("timeline.status_changed", &[("from", &t.label("status", from)), ("to", &t.label("status", to))])
+            }
             None => String::new(),
         }
     }
@@ -122,10 +115,7 @@ impl ShowTemplate<'_> {
             .split(',')
             .filter_map(|pair| pair.split_once(':'))
             .map(|(position, outcome)| {
-                t.fill(
-                    "timeline.decision_item",
-                    &[("n", position), ("outcome", &t.label("outcome", outcome))],
-                )
+                t.fill("timeline.decision_item", &[("n", position), ("outcome", &t.label("outcome", outcome))])
             })
             .collect()
     }
@@ -165,51 +155,27 @@ pub async fn render_case(
                     },
                 )?;
             }
-            let organisation = organisations::find(conn, case.organisation_id)?
-                .map(|o| o.name)
-                .unwrap_or_default();
+            let organisation = organisations::find(conn, case.organisation_id)?.map(|o| o.name).unwrap_or_default();
             let mut people = vec![case.filed_by];
             people.extend(case.assignee_id);
             let names = users::names(conn, &people)?;
             let items = items::for_case(conn, case.id)?;
             let timeline = events::timeline(conn, case.id, viewer.audience())?;
-            let staff = if viewer.user.role.is_staff() {
-                users::assignable_staff(conn)?
-            } else {
-                Vec::new()
-            };
-            Ok(Loaded {
-                case,
-                organisation,
-                names,
-                items,
-                timeline,
-                staff,
-            })
+            let staff = if viewer.user.role.is_staff() { users::assignable_staff(conn)? } else { Vec::new() };
+            Ok(Loaded { case, organisation, names, items, timeline, staff })
         })
         .await?;
-    let clock = Clock {
-        now: db::now(),
-        decided_at: loaded.case.decided_at,
-        closed_at: loaded.case.closed_at,
-    };
+    let clock = Clock { now: db::now(), decided_at: loaded.case.decided_at, closed_at: loaded.case.closed_at };
     let actions = loaded.case.status.available(user.side(), &clock);
     let t = state.i18n.catalogue(user.lang);
     let status = feedback.status.unwrap_or(StatusCode::OK);
     let template = ShowTemplate {
         page: Page::for_user(t, &user, "cases"),
-        filer: loaded
-            .names
-            .get(&loaded.case.filed_by)
-            .cloned()
-            .unwrap_or_default(),
-        assignee: loaded
-            .case
-            .assignee_id
-            .and_then(|id| loaded.names.get(&id).cloned()),
+        filer: loaded.names.get(&loaded.case.filed_by).cloned().unwrap_or_default(),
+        assignee: loaded.case.assignee_id.and_then(|id| loaded.names.get(&id).cloned()),
         organisation: loaded.organisation,
         items: loaded.items,
-        timeline: loaded.timeline,
+        timeline: events::for_display(loaded.timeline),
         staff: loaded.staff,
         case: loaded.case,
         actions,
@@ -227,9 +193,6 @@ pub async fn get(
     reference: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let query = FormData::from_query(&request)?;
-    let feedback = Feedback {
-        just_filed: query.get("filed") == "1",
-        ..Feedback::default()
-    };
+    let feedback = Feedback { just_filed: query.get("filed") == "1", ..Feedback::default() };
     render_case(&state, user, reference.into_inner(), feedback, true).await
 }

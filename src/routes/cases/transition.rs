@@ -16,10 +16,7 @@ use crate::startup::AppState;
 
 /// Actions that have their own route (assignment, decision) or happen through a message.
 fn has_own_route(action: Action) -> bool {
-    matches!(
-        action,
-        Action::Assign | Action::Decide | Action::ProvideInformation
-    )
+    matches!(action, Action::Assign | Action::Decide | Action::ProvideInformation)
 }
 
 fn needs_message(action: Action) -> bool {
@@ -37,13 +34,7 @@ pub async fn post(
         .filter(|a| !has_own_route(*a))
         .ok_or(AppError::BadRequest("error_page.unknown_choice"))?;
     let mut errors = FieldErrors::default();
-    let message = text_field(
-        &form,
-        "message",
-        MAX_EXPLANATION,
-        needs_message(action),
-        &mut errors,
-    );
+    let message = text_field(&form, "message", MAX_EXPLANATION, needs_message(action), &mut errors);
     let reference = reference.into_inner();
     let actor = user.clone();
     let lookup = reference.clone();
@@ -51,11 +42,7 @@ pub async fn post(
         .tx(move |conn| {
             let case = load_visible(conn, &actor, &lookup)?;
             let now = db::now();
-            let clock = Clock {
-                now,
-                decided_at: case.decided_at,
-                closed_at: case.closed_at,
-            };
+            let clock = Clock { now, decided_at: case.decided_at, closed_at: case.closed_at };
             let next = match case.status.apply(action, actor.side(), &clock) {
                 Ok(next) => next,
                 Err(refused) => return Ok(Err(Refusal::Transition(refused.message_key()))),
@@ -64,11 +51,8 @@ pub async fn post(
                 return Ok(Err(Refusal::Fields(errors)));
             }
             cases::set_status(conn, case.id, next, now)?;
-            let kind = if action == Action::ConfirmDecision {
-                EventKind::DecisionConfirmed
-            } else {
-                EventKind::StatusChanged
-            };
+            let kind =
+                if action == Action::ConfirmDecision { EventKind::DecisionConfirmed } else { EventKind::StatusChanged };
             let change = format!("{}>{}", case.status.code(), next.code());
             events::record(
                 conn,
