@@ -153,4 +153,77 @@ mod tests {
         assert!(missing_fr.is_empty(), "missing in French: {missing_fr:?}");
         assert!(missing_en.is_empty(), "missing in English: {missing_en:?}");
     }
+
+    /// Every key written literally in a template or in the code, and every label of every enum
+    /// shown to people, exists in both catalogues.
+    #[test]
+    fn every_key_in_use_is_translated() {
+        use crate::db::events::EventKind;
+        use crate::domain::{case_fields, case_status, category, outcome, priority, reported_item, role};
+
+        let Ok(i18n) = I18n::load() else { return };
+        let mut keys: Vec<String> = Vec::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        let mut dirs = vec![root.join("templates"), root.join("src")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() { dirs.push(path) } else { files.push(path) }
+            }
+        }
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            for (start, _) in text.match_indices('"') {
+                let rest = &text[start + 1..];
+                let Some(end) = rest.find('"') else { continue };
+                let candidate = &rest[..end];
+                let known_section =
+                    ["error.", "error_page.", "transition.", "nav.", "case.", "list.", "field.", "new_case."]
+                        .iter()
+                        .any(|p| candidate.starts_with(p));
+                let shaped =
+                    candidate.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == '.' || c.is_ascii_digit());
+                let is_file = candidate.ends_with(".html") || candidate.ends_with(".rs");
+                if known_section
+                    && shaped
+                    && !is_file
+                    && candidate.matches('.').count() == 1
+                    && !candidate.ends_with('.')
+                {
+                    keys.push(candidate.to_owned());
+                }
+            }
+            for call in ["t.get(\"", "t.fill(\""] {
+                for (start, _) in text.match_indices(call) {
+                    let rest = &text[start + call.len()..];
+                    if let Some(end) = rest.find('"') {
+                        keys.push(rest[..end].to_owned());
+                    }
+                }
+            }
+        }
+        let labels: [(&str, Vec<&str>); 12] = [
+            ("category", category::Category::ALL.iter().map(|c| c.code()).collect()),
+            ("status", case_status::CaseStatus::ALL.iter().map(|c| c.code()).collect()),
+            ("action", case_status::Action::ALL.iter().map(|c| c.code()).collect()),
+            ("urgency", case_fields::Urgency::ALL.iter().map(|c| c.code()).collect()),
+            ("ground", case_fields::Ground::ALL.iter().map(|c| c.code()).collect()),
+            ("age_band", case_fields::AgeBand::ALL.iter().map(|c| c.code()).collect()),
+            ("priority", priority::Priority::ALL.iter().map(|c| c.code()).collect()),
+            ("outcome", outcome::Outcome::ALL.iter().map(|c| c.code()).collect()),
+            ("role", role::Role::ALL.iter().map(|c| c.code()).collect()),
+            ("org_kind", role::OrgKind::ALL.iter().map(|c| c.code()).collect()),
+            ("locator_kind", reported_item::LocatorKind::ALL.iter().map(|c| c.code()).collect()),
+            ("content_type", reported_item::ContentType::ALL.iter().map(|c| c.code()).collect()),
+        ];
+        for (prefix, codes) in labels {
+            keys.extend(codes.iter().map(|code| format!("{prefix}.{code}")));
+        }
+        keys.extend(EventKind::ALL.iter().map(|k| format!("event.{}", k.code())));
+        keys.extend(["action_prompt.request_information".into(), "action_prompt.contest".into()]);
+        let missing: Vec<&String> = keys.iter().filter(|k| !i18n.en.has(k) || !i18n.fr.has(k)).collect();
+        assert!(keys.len() > 150, "the scan found the keys in use ({})", keys.len());
+        assert!(missing.is_empty(), "untranslated keys: {missing:?}");
+    }
 }

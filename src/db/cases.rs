@@ -199,13 +199,11 @@ pub fn find_by_reference(conn: &mut DbConnection, reference: &str, scope: Scope)
         .transpose()
 }
 
-/// Records a status change and the moments it marks.
+/// Records a status change and the moments it marks (closing, reopening). A confirmed decision
+/// keeps its date; only `mark_decided` records a new one.
 pub fn set_status(conn: &mut DbConnection, id: CaseId, status: CaseStatus, now: NaiveDateTime) -> QueryResult<usize> {
     let target = cases::table.find(id.0);
     match status {
-        CaseStatus::Decided => diesel::update(target)
-            .set((cases::status.eq(status.code()), cases::updated_at.eq(now), cases::decided_at.eq(Some(now))))
-            .execute(conn),
         CaseStatus::Closed | CaseStatus::Withdrawn => diesel::update(target)
             .set((cases::status.eq(status.code()), cases::updated_at.eq(now), cases::closed_at.eq(Some(now))))
             .execute(conn),
@@ -218,6 +216,11 @@ pub fn set_status(conn: &mut DbConnection, id: CaseId, status: CaseStatus, now: 
             .execute(conn),
         _ => diesel::update(target).set((cases::status.eq(status.code()), cases::updated_at.eq(now))).execute(conn),
     }
+}
+
+/// Records that a new decision was taken now: the contest window runs from here.
+pub fn mark_decided(conn: &mut DbConnection, id: CaseId, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(cases::table.find(id.0)).set(cases::decided_at.eq(Some(now))).execute(conn)
 }
 
 pub fn set_assignee(conn: &mut DbConnection, id: CaseId, assignee: UserId, now: NaiveDateTime) -> QueryResult<usize> {

@@ -77,6 +77,12 @@ pub fn delete(conn: &mut DbConnection, token_hash: &str) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::token_hash.eq(token_hash))).execute(conn)
 }
 
+/// Forgets a user's expired sessions; called when they sign in, so the table does not grow.
+pub fn delete_expired_for_user(conn: &mut DbConnection, user: UserId, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user.0)).filter(sessions::expires_at.le(now)))
+        .execute(conn)
+}
+
 pub fn count_for_user(conn: &mut DbConnection, user: UserId) -> QueryResult<i64> {
     sessions::table.filter(sessions::user_id.eq(user.0)).count().get_result(conn)
 }

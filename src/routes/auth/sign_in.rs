@@ -90,9 +90,10 @@ pub async fn submit(
     let token_hash = hash_token(&token);
     let hours = state.settings.session_hours;
     state
-        .db(move |conn| {
+        .tx(move |conn| {
             let now = db::now();
             let csrf = random_token();
+            sessions::delete_expired_for_user(conn, crate::domain::ids::UserId(user_id), now)?;
             sessions::create(
                 conn,
                 &sessions::NewSession {

@@ -2,13 +2,11 @@
 
 use actix_web::{HttpResponse, web};
 
-use super::{Refusal, load_visible, respond};
-use crate::db::{
-    self, cases,
-    events::{self, EventKind, NewEvent},
-    users,
-};
-use crate::domain::case_status::{Action, Clock};
+use super::step::Step;
+use super::{Refusal, respond};
+use crate::db::events::EventKind;
+use crate::db::{cases, users};
+use crate::domain::case_status::Action;
 use crate::domain::ids::UserId;
 use crate::domain::new_case::FieldErrors;
 use crate::error::AppError;
@@ -32,28 +30,23 @@ pub async fn post(
     let lookup = reference.clone();
     let result = state
         .tx(move |conn| {
-            let case = load_visible(conn, &actor, &lookup)?;
-            let now = db::now();
-            let clock = Clock { now, decided_at: case.decided_at, closed_at: case.closed_at };
-            let next = match case.status.apply(Action::Assign, actor.side(), &clock) {
-                Ok(next) => next,
-                Err(refused) => return Ok(Err(Refusal::Transition(refused.message_key()))),
+            let step = match Step::begin(conn, &actor, &lookup, Action::Assign)? {
+                Ok(step) => step,
+                Err(refusal) => return Ok(Err(refusal)),
             };
-            let Some(assignee) = assignee.filter(|a| users::is_active_staff(conn, *a).unwrap_or(false)) else {
+            let valid = match assignee {
+                Some(candidate) => users::is_active_staff(conn, candidate)?.then_some(candidate),
+                None => None,
+            };
+            let Some(assignee) = valid else {
                 let mut errors = FieldErrors::default();
                 errors.add("assignee", "error.unknown_choice");
                 return Ok(Err(Refusal::Fields(errors)));
             };
             let name = users::names(conn, &[assignee])?.remove(&assignee).unwrap_or_default();
-            cases::set_assignee(conn, case.id, assignee, now)?;
-            let event =
-                |kind, detail| NewEvent { case: case.id, actor: actor.user.user_id, kind, body: None, detail, at: now };
-            events::record(conn, &event(EventKind::Assigned, Some(&name)))?;
-            if next != case.status {
-                cases::set_status(conn, case.id, next, now)?;
-                let change = format!("{}>{}", case.status.code(), next.code());
-                events::record(conn, &event(EventKind::StatusChanged, Some(&change)))?;
-            }
+            cases::set_assignee(conn, step.case.id, assignee, step.now)?;
+            step.event(conn, EventKind::Assigned, None, Some(&name))?;
+            step.change_status(conn, EventKind::StatusChanged, None)?;
             Ok(Ok(()))
         })
         .await?;

@@ -3,14 +3,13 @@
 
 use actix_web::{HttpResponse, web};
 
-use super::{Refusal, load_visible, respond};
+use super::step::Step;
+use super::{Refusal, respond, text_field};
+use crate::db::cases;
+use crate::db::events::EventKind;
 use crate::db::items::{self, ItemDecision};
-use crate::db::{
-    self, cases,
-    events::{self, EventKind, NewEvent},
-};
-use crate::domain::case_status::{Action, Clock};
-use crate::domain::new_case::{FieldErrors, MAX_EXPLANATION, clean_text};
+use crate::domain::case_status::Action;
+use crate::domain::new_case::{FieldErrors, MAX_EXPLANATION};
 use crate::domain::outcome::Outcome;
 use crate::error::AppError;
 use crate::routes::form::Posted;
@@ -30,19 +29,14 @@ pub async fn post(
     let submitted = form.clone();
     let result = state
         .tx(move |conn| {
-            let case = load_visible(conn, &actor, &lookup)?;
-            let now = db::now();
-            let clock = Clock { now, decided_at: case.decided_at, closed_at: case.closed_at };
-            let next = match case.status.apply(Action::Decide, actor.side(), &clock) {
-                Ok(next) => next,
-                Err(refused) => return Ok(Err(Refusal::Transition(refused.message_key()))),
+            let step = match Step::begin(conn, &actor, &lookup, Action::Decide)? {
+                Ok(step) => step,
+                Err(refusal) => return Ok(Err(refusal)),
             };
-            let reported = items::for_case(conn, case.id)?;
             let mut errors = FieldErrors::default();
             let mut decisions = Vec::new();
-            for item in &reported {
+            for item in items::for_case(conn, step.case.id)? {
                 let outcome_field = format!("outcome_{}", item.id);
-                let reasons_field = format!("reasons_{}", item.id);
                 let outcome = match submitted.get(&outcome_field) {
                     "" => {
                         errors.add(&outcome_field, "error.choose_one");
@@ -53,17 +47,8 @@ pub async fn post(
                         None
                     }),
                 };
-                let reasons = match clean_text(submitted.get(&reasons_field), MAX_EXPLANATION) {
-                    Ok(text) if text.is_empty() => {
-                        errors.add(&reasons_field, "error.required");
-                        None
-                    }
-                    Ok(text) => Some(text),
-                    Err(key) => {
-                        errors.add(&reasons_field, key);
-                        None
-                    }
-                };
+                let reasons =
+                    text_field(&submitted, &format!("reasons_{}", item.id), MAX_EXPLANATION, true, &mut errors);
                 let automated = submitted.checked(&format!("automated_{}", item.id));
                 if let (Some(outcome), Some(reasons)) = (outcome, reasons) {
                     decisions.push((item.id, item.position, outcome, reasons, automated));
@@ -75,22 +60,12 @@ pub async fn post(
             let mut summary = Vec::new();
             for (item, position, outcome, reasons, automated) in &decisions {
                 let decision = ItemDecision { item: *item, outcome: *outcome, reasons, automated: *automated };
-                items::record_decision(conn, case.id, &decision, actor.user.user_id, now)?;
+                items::record_decision(conn, step.case.id, &decision, actor.user.user_id, step.now)?;
                 summary.push(format!("{position}:{}", outcome.code()));
             }
-            cases::set_status(conn, case.id, next, now)?;
-            let detail = summary.join(",");
-            events::record(
-                conn,
-                &NewEvent {
-                    case: case.id,
-                    actor: actor.user.user_id,
-                    kind: EventKind::Decision,
-                    body: None,
-                    detail: Some(&detail),
-                    at: now,
-                },
-            )?;
+            cases::set_status(conn, step.case.id, step.next, step.now)?;
+            cases::mark_decided(conn, step.case.id, step.now)?;
+            step.event(conn, EventKind::Decision, None, Some(&summary.join(",")))?;
             Ok(Ok(()))
         })
         .await?;

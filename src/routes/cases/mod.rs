@@ -7,6 +7,7 @@ pub mod list;
 pub mod messages;
 pub mod referral;
 pub mod show;
+pub mod step;
 pub mod transition;
 
 use crate::auth::current_user::CurrentUser;
@@ -71,7 +72,7 @@ pub async fn respond(
 /// A single free-text field: trimmed, bounded, required or not.
 pub fn text_field(
     form: &FormData,
-    field: &'static str,
+    field: &str,
     max: usize,
     required: bool,
     errors: &mut FieldErrors,

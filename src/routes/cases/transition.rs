@@ -3,12 +3,10 @@
 
 use actix_web::{HttpResponse, web};
 
-use super::{Refusal, load_visible, respond, text_field};
-use crate::db::{
-    self, cases,
-    events::{self, EventKind, NewEvent},
-};
-use crate::domain::case_status::{Action, Clock};
+use super::step::Step;
+use super::{Refusal, respond, text_field};
+use crate::db::events::EventKind;
+use crate::domain::case_status::Action;
 use crate::domain::new_case::{FieldErrors, MAX_EXPLANATION};
 use crate::error::AppError;
 use crate::routes::form::Posted;
@@ -40,31 +38,16 @@ pub async fn post(
     let lookup = reference.clone();
     let result = state
         .tx(move |conn| {
-            let case = load_visible(conn, &actor, &lookup)?;
-            let now = db::now();
-            let clock = Clock { now, decided_at: case.decided_at, closed_at: case.closed_at };
-            let next = match case.status.apply(action, actor.side(), &clock) {
-                Ok(next) => next,
-                Err(refused) => return Ok(Err(Refusal::Transition(refused.message_key()))),
+            let step = match Step::begin(conn, &actor, &lookup, action)? {
+                Ok(step) => step,
+                Err(refusal) => return Ok(Err(refusal)),
             };
             if !errors.is_empty() {
                 return Ok(Err(Refusal::Fields(errors)));
             }
-            cases::set_status(conn, case.id, next, now)?;
             let kind =
                 if action == Action::ConfirmDecision { EventKind::DecisionConfirmed } else { EventKind::StatusChanged };
-            let change = format!("{}>{}", case.status.code(), next.code());
-            events::record(
-                conn,
-                &NewEvent {
-                    case: case.id,
-                    actor: actor.user.user_id,
-                    kind,
-                    body: message.as_deref(),
-                    detail: Some(&change),
-                    at: now,
-                },
-            )?;
+            step.change_status(conn, kind, message.as_deref())?;
             Ok(Ok(()))
         })
         .await?;

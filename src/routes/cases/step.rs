@@ -1,0 +1,62 @@
+//! One step of a case's life inside a handler's transaction: load the case the reader may see,
+//! ask the state machine where the action takes it, then record the change and its events.
+
+use chrono::NaiveDateTime;
+
+use super::{Refusal, load_visible};
+use crate::auth::current_user::CurrentUser;
+use crate::db::cases::{self, Case};
+use crate::db::events::{self, EventKind, NewEvent};
+use crate::db::{self, DbConnection};
+use crate::domain::case_status::{Action, CaseStatus, Clock};
+use crate::error::AppError;
+
+/// A visible case and the status `action` takes it to, at one moment.
+pub struct Step<'a> {
+    pub case: Case,
+    pub next: CaseStatus,
+    pub now: NaiveDateTime,
+    actor: &'a CurrentUser,
+}
+
+impl<'a> Step<'a> {
+    /// The case (404 if the reader may not see it) and where `action` takes it; a refusal of the
+    /// state machine comes back as `Err(Refusal)` with nothing written.
+    pub fn begin(
+        conn: &mut DbConnection,
+        actor: &'a CurrentUser,
+        reference: &str,
+        action: Action,
+    ) -> Result<Result<Step<'a>, Refusal>, AppError> {
+        let case = load_visible(conn, actor, reference)?;
+        let now = db::now();
+        let clock = Clock { now, decided_at: case.decided_at, closed_at: case.closed_at };
+        Ok(match case.status.apply(action, actor.side(), &clock) {
+            Ok(next) => Ok(Step { case, next, now, actor }),
+            Err(refused) => Err(Refusal::Transition(refused.message_key())),
+        })
+    }
+
+    /// Appends an entry by the acting user to the case's timeline.
+    pub fn event(
+        &self,
+        conn: &mut DbConnection,
+        kind: EventKind,
+        body: Option<&str>,
+        detail: Option<&str>,
+    ) -> Result<(), AppError> {
+        let event = NewEvent { case: self.case.id, actor: self.actor.user.user_id, kind, body, detail, at: self.now };
+        events::record(conn, &event)?;
+        Ok(())
+    }
+
+    /// Stores the new status, if it changed, with a `kind` entry saying from what to what.
+    pub fn change_status(&self, conn: &mut DbConnection, kind: EventKind, body: Option<&str>) -> Result<(), AppError> {
+        if self.next == self.case.status && body.is_none() {
+            return Ok(());
+        }
+        cases::set_status(conn, self.case.id, self.next, self.now)?;
+        let change = format!("{}>{}", self.case.status.code(), self.next.code());
+        self.event(conn, kind, body, Some(&change))
+    }
+}
