@@ -12,6 +12,7 @@ use crate::domain::case_status::CaseStatus;
 use crate::domain::category::Category;
 use crate::domain::ids::{OrgId, UserId};
 use crate::domain::new_case::NewCase;
+use crate::domain::outcome::Outcome;
 use crate::domain::priority::{Priority, PriorityInputs};
 use crate::domain::reported_item::{ContentType, Locator, LocatorKind, NewReportedItem};
 use crate::domain::role::{OrgKind, Role};
@@ -154,6 +155,63 @@ fn insert_demo(conn: &mut DbConnection) -> Result<(), diesel::result::Error> {
         },
     )?;
     assign(conn, grooming, liaison)?;
+
+    let impersonation = file(
+        conn,
+        enfance,
+        camille,
+        &DemoCase {
+            category: Category::Impersonation,
+            urgency: Urgency::Standard,
+            age_band: AgeBand::From15To17,
+            explanation: "A 15-year-old's photos were used to create an account in her name that messages her classmates.",
+            locators: &[(LocatorKind::Handle, "@emma.v_officiel"), (LocatorKind::Url, "https://social.example/p/5512")],
+        },
+    )?;
+    assign(conn, impersonation, liaison)?;
+    decide(
+        conn,
+        impersonation,
+        liaison,
+        &[
+            (
+                Outcome::AccountTerminated,
+                "The account impersonates a minor using her photos: terminated under our impersonation rules.",
+            ),
+            (Outcome::Removed, "The post reuses the same photos without consent and was removed with the account."),
+        ],
+    )?;
+    message(
+        conn,
+        impersonation,
+        liaison,
+        EventKind::Message,
+        "Both items are dealt with; tell us if a new account appears.",
+    )?;
+    Ok(())
+}
+
+fn decide(
+    conn: &mut DbConnection,
+    case: crate::domain::ids::CaseId,
+    liaison: UserId,
+    outcomes: &[(Outcome, &str)],
+) -> Result<(), diesel::result::Error> {
+    let now = db::now();
+    let reported = items::for_case(conn, case)?;
+    let mut summary = Vec::new();
+    for (item, (outcome, reasons)) in reported.iter().zip(outcomes) {
+        let decision = items::ItemDecision { item: item.id, outcome: *outcome, reasons, automated: false };
+        items::record_decision(conn, case, &decision, liaison, now)?;
+        summary.push(format!("{}:{}", item.position, outcome.code()));
+    }
+    cases::set_status(conn, case, CaseStatus::Decided, now)?;
+    cases::mark_decided(conn, case, now)?;
+    let detail = summary.join(",");
+    events::record(
+        conn,
+        &NewEvent { case, actor: liaison, kind: EventKind::Decision, body: None, detail: Some(&detail), at: now },
+    )?;
     Ok(())
 }
 
@@ -177,7 +235,14 @@ fn file(
     let items = locators
         .iter()
         .filter_map(|(kind, raw)| Locator::parse(*kind, raw).ok())
-        .map(|locator| NewReportedItem { locator, content_type: ContentType::Post, seen_at: now - TimeDelta::hours(2) })
+        .map(|locator| {
+            let content_type = match locator.kind() {
+                LocatorKind::Handle | LocatorKind::AccountId => ContentType::Profile,
+                LocatorKind::MessageId => ContentType::DirectMessage,
+                LocatorKind::Url | LocatorKind::PostId => ContentType::Post,
+            };
+            NewReportedItem { locator, content_type, seen_at: now - TimeDelta::hours(2) }
+        })
         .collect();
     let case = NewCase {
         ground: Ground::Both,

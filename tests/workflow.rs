@@ -40,10 +40,10 @@ async fn a_request_for_information_pauses_until_the_partner_answers(app: TestApp
     assert!(missing.contains("id=\"request_information-error\">This field is required."));
     lea.post(&format!("{path}/transition"), &[("action", "request_information"), ("message", "Which school?")]).await;
     let page = alice.get(&path).await;
-    assert!(page.contains("Awaiting your partner&#39;s answer") && page.contains("Which school?"));
+    assert!(page.contains("Awaiting the partner&#39;s answer") && page.contains("Which school?"));
     alice.post(&format!("{path}/messages"), &[("body", "Collège Jean Moulin.")]).await;
     let page = lea.get(&path).await;
-    assert!(page.contains("Status changed from Awaiting your partner&#39;s answer to In review."), "{}", page.body);
+    assert!(page.contains("Status changed from Awaiting the partner&#39;s answer to In review."), "{}", page.body);
 }
 
 async fn a_decision_is_recorded_per_item_and_the_partner_reads_the_reasons(app: TestApp) {
