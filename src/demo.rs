@@ -205,7 +205,7 @@ fn decide(
         items::record_decision(conn, case, &decision, liaison, now)?;
         summary.push(format!("{}:{}", item.position, outcome.code()));
     }
-    cases::set_status(conn, case, CaseStatus::Decided, now)?;
+    cases::set_status(conn, case, CaseStatus::InReview, CaseStatus::Decided, now)?;
     cases::mark_decided(conn, case, now)?;
     let detail = summary.join(",");
     events::record(
@@ -296,7 +296,7 @@ fn status(
     to: CaseStatus,
 ) -> Result<(), diesel::result::Error> {
     let now = db::now();
-    cases::set_status(conn, case, to, now)?;
+    cases::set_status(conn, case, from, to, now)?;
     let change = format!("{}>{}", from.code(), to.code());
     events::record(
         conn,

@@ -25,6 +25,9 @@ pub enum AppError {
     BadRequest(&'static str),
     #[error("CSRF token missing or wrong")]
     CsrfRejected,
+    /// Someone else changed the same thing between reading and writing; nothing was written.
+    #[error("concurrent change")]
+    Conflict,
     #[error("request body too large")]
     PayloadTooLarge,
     #[error("internal error: {0}")]
@@ -39,7 +42,12 @@ impl AppError {
 
 impl From<diesel::result::Error> for AppError {
     fn from(error: diesel::result::Error) -> Self {
-        AppError::Internal(format!("database: {error}"))
+        use diesel::result::{DatabaseErrorKind, Error};
+        match error {
+            // Two people creating the same thing at once: the second learns it, nothing is half-written.
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => AppError::Conflict,
+            error => AppError::Internal(format!("database: {error}")),
+        }
     }
 }
 
@@ -69,6 +77,7 @@ impl ResponseError for AppError {
             AppError::SignInRequired => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Conflict => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -83,6 +92,7 @@ impl ResponseError for AppError {
             AppError::BadRequest(key) => key,
             AppError::CsrfRejected => "error_page.csrf",
             AppError::PayloadTooLarge => "error_page.too_large",
+            AppError::Conflict => "error_page.conflict",
             AppError::Internal(cause) => {
                 tracing::error!(%cause, "request failed");
                 "error_page.internal"

@@ -35,13 +35,20 @@ impl AppState {
         .await?
     }
 
-    /// Like `db`, inside one transaction: everything `work` writes commits together or not at all.
+    /// Like `db`, inside one transaction that holds the write lock from its start: everything
+    /// `work` writes commits together or not at all, and concurrent writers wait their turn.
     pub async fn tx<T, F>(&self, work: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        self.db(move |conn| conn.transaction(work)).await
+        self.db(move |conn| {
+            conn.transaction(|conn| {
+                db::lock_for_write(conn)?;
+                work(conn)
+            })
+        })
+        .await
     }
 }
 
@@ -78,6 +85,9 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                // A malformed id in a path is a page that does not exist.
+                .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+                .app_data(web::PayloadConfig::new(crate::routes::form::MAX_FORM_BYTES))
                 .wrap(ErrorHandlers::new().default_handler(routes::error_page::render))
                 .wrap(
                     DefaultHeaders::new()

@@ -68,9 +68,9 @@ async fn a_partner_files_a_liaison_answers_and_the_partner_reads_it(app: TestApp
     browser.click_to_load(&format!("a[href='/cases/{reference}']")).await;
     browser.click_to_load("form[action$='/assign'] button").await;
     browser.type_into("#body", "Thank you. We removed the comments and are reviewing the account.").await;
-    browser.click_to_load(".message-form button.primary").await;
-    browser.type_into("#body", "Same device as two banned accounts.").await;
-    browser.click_to_load(".message-form button.note").await;
+    browser.click_to_load(".message-form:not(.note-form) button").await;
+    browser.type_into("#note-body", "Same device as two banned accounts.").await;
+    browser.click_to_load(".note-form button").await;
     assert!(browser.source().await.contains("Same device as two banned accounts."));
     snapshot(&browser, "case-page-liaison").await;
     browser.goto(&format!("{}/cases", app.address)).await;

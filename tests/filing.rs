@@ -21,7 +21,9 @@ async fn a_partner_files_a_case_and_gets_a_receipt(app: TestApp) {
             ("item_1_seen_at", "2026-01-05T11:00"),
         ])
         .await;
-    assert!(reference.starts_with("ESC-20") && reference.len() == "ESC-2026-000001".len(), "{reference}");
+    let (prefix, symbols) = reference.split_at("ESC-2026-".len());
+    assert!(prefix.starts_with("ESC-20") && prefix.ends_with('-'), "{reference}");
+    assert!(symbols.len() == 7 && symbols.chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()), "{reference}");
     let page = alice.get(&format!("/cases/{reference}?filed=1")).await;
     assert_eq!(page.status, 200);
     assert!(page.contains("Escalation received"));
@@ -118,6 +120,36 @@ async fn add_another_item_works_without_javascript(app: TestApp) {
     assert_eq!(app.count("cases"), 0);
 }
 
+async fn references_reveal_nothing_about_other_organisations(app: TestApp) {
+    let cast = app.cast();
+    let mut alice = app.sign_in(&cast.alice).await;
+    let mut bob = app.sign_in(&cast.bob).await;
+    let first = alice.file_case(&[]).await;
+    bob.file_case(&[]).await;
+    bob.file_case(&[]).await;
+    let second = alice.file_case(&[]).await;
+    // Random references: no sequence a partner could count other organisations' cases by.
+    assert_ne!(first, second);
+    let number = |r: &str| r[9..].parse::<u64>().ok();
+    assert!(
+        !matches!((number(&first), number(&second)), (Some(a), Some(b)) if b == a + 3),
+        "{first} then {second}: the gap counts another organisation's cases"
+    );
+}
+
+async fn intimate_images_of_a_minor_cannot_be_filed_in_the_adult_flow(app: TestApp) {
+    let cast = app.cast();
+    let mut alice = app.sign_in(&cast.alice).await;
+    let response =
+        alice.post("/cases", &case_fields(&[("category", "adult_intimate_images"), ("age_band", "15_17")])).await;
+    assert_eq!(response.status, 422);
+    assert!(response.contains("id=\"category-error\">The person is a minor"));
+    assert!(response.contains("href=\"#category\""), "the error summary links to the field");
+    assert_eq!(app.count("cases"), 0);
+    let minor = alice.file_case(&[("category", "minor_intimate_images"), ("age_band", "15_17")]).await;
+    assert!(alice.get(&format!("/cases/{minor}")).await.contains(">P1 · Child sexual exploitation<"));
+}
+
 async fn staff_cannot_file_a_case(app: TestApp) {
     let cast = app.cast();
     let mut lea = app.sign_in(&cast.lea).await;
@@ -134,4 +166,6 @@ on_both_backends!(
     invalid_utf8_and_unknown_choices_get_a_clear_error,
     add_another_item_works_without_javascript,
     staff_cannot_file_a_case,
+    references_reveal_nothing_about_other_organisations,
+    intimate_images_of_a_minor_cannot_be_filed_in_the_adult_flow,
 );

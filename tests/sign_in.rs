@@ -84,6 +84,20 @@ async fn pages_follow_the_browser_language_and_the_users_choice(app: TestApp) {
     alice.post("/settings/language", &[("lang", "fr"), ("back", "/cases")]).await;
     let cases = alice.get("/cases").await;
     assert!(cases.contains("Les dossiers de votre organisation"), "{}", cases.body);
+    assert!(cases.contains("name=\"back\" value=\"/cases\""));
+    let missing = alice.get("/cases/ESC-2026-NOPE").await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.contains("Cette page n&#39;existe pas") && missing.contains("Se déconnecter"), "{}", missing.body);
+    let filtered = alice.get("/cases?status=closed").await;
+    assert!(filtered.contains("name=\"back\" value=\"/cases?status=closed\""), "switching language stays on the page");
+    for evil in ["//evil.example", "/\t/evil.example", "/%0d%0aSet-Cookie:x=y", "https://evil.example"] {
+        let response = alice.post("/settings/language", &[("lang", "en"), ("back", evil)]).await;
+        assert_eq!(response.status, 400, "{evil:?}");
+    }
+    assert!(alice.get("/cases").await.contains("lang=\"fr\""), "a refused switch changes nothing");
+    let bad_id = alice.post("/admin/users/abc/disable", &[]).await;
+    assert_eq!(bad_id.status, 404);
+    assert!(bad_id.contains("Cette page n&#39;existe pas"));
 }
 
 on_both_backends!(

@@ -75,7 +75,11 @@ async fn a_decision_is_recorded_per_item_and_the_partner_reads_the_reasons(app: 
     let incomplete = lea
         .post(
             &format!("{path}/decision"),
-            &[(&format!("outcome_{first}"), "removed"), (&format!("reasons_{first}"), "Harassment of a minor.")],
+            &[
+                ("decision", "1"),
+                (&format!("outcome_{first}"), "removed"),
+                (&format!("reasons_{first}"), "Harassment of a minor."),
+            ],
         )
         .await;
     assert_eq!(incomplete.status, 422);
@@ -87,6 +91,7 @@ async fn a_decision_is_recorded_per_item_and_the_partner_reads_the_reasons(app: 
         .post(
             &format!("{path}/decision"),
             &[
+                ("decision", "1"),
                 (&format!("outcome_{first}"), "removed"),
                 (&format!("reasons_{first}"), "Harassment of a minor: removed under our rules and the law."),
                 (&format!("outcome_{second}"), "no_violation"),
@@ -120,7 +125,7 @@ async fn a_contested_decision_goes_back_to_a_liaison(app: TestApp) {
     let id = page.body[start..start + page.body[start..].find('"').unwrap()].to_owned();
     lea.post(
         &format!("{path}/decision"),
-        &[(&format!("outcome_{id}"), "no_violation"), (&format!("reasons_{id}"), "Not abusive.")],
+        &[("decision", "1"), (&format!("outcome_{id}"), "no_violation"), (&format!("reasons_{id}"), "Not abusive.")],
     )
     .await;
     let contested = alice
@@ -131,11 +136,55 @@ async fn a_contested_decision_goes_back_to_a_liaison(app: TestApp) {
     assert!(page.contains(">Contested<") && page.contains("The comments name her school."));
     lea.post(
         &format!("{path}/decision"),
-        &[(&format!("outcome_{id}"), "removed"), (&format!("reasons_{id}"), "On review: doxxing a minor.")],
+        &[
+            ("decision", "1"),
+            (&format!("outcome_{id}"), "removed"),
+            (&format!("reasons_{id}"), "On review: doxxing a minor."),
+        ],
     )
     .await;
     let page = alice.get(&path).await;
     assert!(page.contains("On review: doxxing a minor.") && page.contains(">Decided<"));
+
+    // The revised decision may be contested once more; once confirmed, no further contest.
+    alice.post(&format!("{path}/transition"), &[("action", "contest"), ("message", "Still visible.")]).await;
+    assert_eq!(lea.post(&format!("{path}/transition"), &[("action", "confirm_decision")]).await.status, 303);
+    let again = alice.post(&format!("{path}/transition"), &[("action", "contest"), ("message", "Once more.")]).await;
+    assert_eq!(again.status, 409);
+    assert!(again.contains("already contested and reviewed"));
+    assert!(!alice.get(&path).await.contains("Once more."));
+}
+
+async fn concurrent_actions_on_one_case_apply_once(app: TestApp) {
+    let cast = app.cast();
+    let mut alice = app.sign_in(&cast.alice).await;
+    let reference = alice.file_case(&[]).await;
+    let path = format!("/cases/{reference}/transition");
+    let mut liaisons = Vec::new();
+    for _ in 0..6 {
+        liaisons.push(app.sign_in(&cast.lea).await);
+    }
+    let attempts = liaisons.iter_mut().map(|lea| {
+        let path = path.clone();
+        async move { lea.post(&path, &[("action", "triage")]).await.status }
+    });
+    let mut statuses = futures_util::future::join_all(attempts).await;
+    statuses.sort();
+    assert_eq!(statuses, vec![303, 409, 409, 409, 409, 409], "one triage wins, the others are refused cleanly");
+    assert_eq!(app.count("case_events"), 2, "the filing and one status change");
+}
+
+async fn a_withdrawal_reason_that_is_too_long_is_shown_in_place(app: TestApp) {
+    let cast = app.cast();
+    let mut alice = app.sign_in(&cast.alice).await;
+    let reference = alice.file_case(&[]).await;
+    let long = "w".repeat(10_001);
+    let response =
+        alice.post(&format!("/cases/{reference}/transition"), &[("action", "withdraw"), ("message", &long)]).await;
+    assert_eq!(response.status, 422);
+    assert!(response.contains("id=\"withdraw-error\">This is too long."));
+    assert!(response.contains(&format!(">{long}</textarea>")));
+    assert!(alice.get(&format!("/cases/{reference}")).await.contains(">Submitted<"));
 }
 
 async fn a_partner_withdraws_before_a_decision(app: TestApp) {
@@ -164,7 +213,7 @@ async fn a_forbidden_transition_is_refused_and_changes_nothing(app: TestApp) {
     let partner_closes = alice.post(&format!("{path}/transition"), &[("action", "close")]).await;
     assert_eq!(partner_closes.status, 409);
     assert!(partner_closes.contains("This action is not yours to take on this case."));
-    let partner_decides = alice.post(&format!("{path}/decision"), &[]).await;
+    let partner_decides = alice.post(&format!("{path}/decision"), &[("decision", "1")]).await;
     assert_eq!(partner_decides.status, 404, "the decision route does not exist for partners");
     let unknown = alice.post(&format!("{path}/transition"), &[("action", "explode")]).await;
     assert_eq!(unknown.status, 400);
@@ -212,4 +261,6 @@ on_both_backends!(
     a_forbidden_transition_is_refused_and_changes_nothing,
     an_empty_message_is_refused_in_place,
     a_referral_to_authorities_is_recorded_for_staff_only,
+    concurrent_actions_on_one_case_apply_once,
+    a_withdrawal_reason_that_is_too_long_is_shown_in_place,
 );

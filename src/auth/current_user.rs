@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 
 use super::tokens::{constant_time_eq, hash_token};
 use crate::db::sessions::{self, SessionUser};
@@ -40,6 +40,8 @@ pub fn removal_cookie(secure: bool) -> Cookie<'static> {
 pub struct CurrentUser {
     pub user: SessionUser,
     pub lang: Lang,
+    /// Where to come back to after switching language: this page if it was a plain `GET`.
+    pub back: String,
 }
 
 impl CurrentUser {
@@ -76,7 +78,16 @@ impl FromRequest for CurrentUser {
             match lookup(&request).await? {
                 Some(user) => {
                     let lang = negotiate(user.locale.as_deref(), &request);
-                    Ok(CurrentUser { user, lang })
+                    let back = match request.method() {
+                        &actix_web::http::Method::GET => {
+                            request.uri().path_and_query().map_or("/cases", |p| p.as_str()).to_owned()
+                        }
+                        _ => "/cases".to_owned(),
+                    };
+                    let current = CurrentUser { user, lang, back };
+                    // The error page, rendered after the handler, speaks the same language.
+                    request.extensions_mut().insert(current.clone());
+                    Ok(current)
                 }
                 None => Err(AppError::SignInRequired),
             }

@@ -2,13 +2,18 @@
 
 use sha2::{Digest, Sha256};
 
-/// 32 bytes from the operating system's generator, hex-encoded.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
+/// `N` bytes from the operating system's generator.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
     // The OS generator failing means the machine cannot do cryptography at all.
     #[expect(clippy::expect_used, reason = "no safe way to continue without a random source")]
     getrandom::getrandom(&mut bytes).expect("the operating system's random generator failed");
-    hex::encode(bytes)
+    bytes
+}
+
+/// 32 bytes from the operating system's generator, hex-encoded.
+pub fn random_token() -> String {
+    hex::encode(random_bytes::<32>())
 }
 
 /// The SHA-256 of a token, hex-encoded: what the database keeps instead of the token.

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::schema::{cases, organisations, users};
 use super::{Db, DbConnection, decode};
 use crate::domain::case_fields::{AgeBand, Ground, Urgency};
-use crate::domain::case_status::CaseStatus;
+use crate::domain::case_status::{CaseStatus, Clock};
 use crate::domain::category::Category;
 use crate::domain::ids::{CaseId, OrgId, UserId};
 use crate::domain::new_case::{GOOD_FAITH_VERSION, NewCase};
@@ -43,6 +43,7 @@ struct CaseRow {
     received_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     decided_at: Option<NaiveDateTime>,
+    contested_at: Option<NaiveDateTime>,
     closed_at: Option<NaiveDateTime>,
 }
 
@@ -70,7 +71,15 @@ pub struct Case {
     pub received_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub decided_at: Option<NaiveDateTime>,
+    pub contested_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
+}
+
+impl Case {
+    /// The moments the state machine needs to judge an action on this case `now`.
+    pub fn clock(&self, now: NaiveDateTime) -> Clock {
+        Clock { now, decided_at: self.decided_at, contested_at: self.contested_at, closed_at: self.closed_at }
+    }
 }
 
 impl TryFrom<CaseRow> for Case {
@@ -99,6 +108,7 @@ impl TryFrom<CaseRow> for Case {
             received_at: row.received_at,
             updated_at: row.updated_at,
             decided_at: row.decided_at,
+            contested_at: row.contested_at,
             closed_at: row.closed_at,
         })
     }
@@ -128,9 +138,24 @@ struct CaseInsert<'a> {
     updated_at: NaiveDateTime,
 }
 
-/// The human-friendly reference of a case: `ESC-<year of receipt>-<id, six digits or more>`.
-pub fn reference_for(id: CaseId, received_at: NaiveDateTime) -> String {
-    format!("ESC-{}-{:06}", received_at.year(), id.0)
+/// Symbols of a reference: digits and capitals without I, L, O and U, which read as others.
+const REFERENCE_SYMBOLS: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// A new human-friendly reference: `ESC-<year of receipt>-<7 random symbols>`. Random, so that
+/// it tells nothing about how many cases anyone files; 34 billion per year, checked for reuse.
+fn new_reference(conn: &mut DbConnection, received_at: NaiveDateTime) -> QueryResult<String> {
+    loop {
+        let symbols: String = crate::auth::tokens::random_bytes::<7>()
+            .iter()
+            .map(|byte| REFERENCE_SYMBOLS[usize::from(byte % 32)] as char)
+            .collect();
+        let reference = format!("ESC-{}-{symbols}", received_at.year());
+        let taken: bool = diesel::select(diesel::dsl::exists(cases::table.filter(cases::reference.eq(&reference))))
+            .get_result(conn)?;
+        if !taken {
+            return Ok(reference);
+        }
+    }
 }
 
 /// Stores a new case as `submitted` and returns its id and reference. The caller's transaction
@@ -143,11 +168,14 @@ pub fn insert(
     priority: Priority,
     now: NaiveDateTime,
 ) -> QueryResult<(CaseId, String)> {
-    // The reference needs the id, so the row starts with a unique placeholder, replaced at once.
-    let placeholder = format!("pending-{}-{}", filer.0, crate::auth::tokens::random_token());
+    let reference = new_reference(conn, now)?;
+    let mut search = vec![reference.clone(), case.explanation.clone()];
+    search.extend(case.partner_reference.clone());
+    search.extend(case.items.iter().map(|item| item.locator.as_str().to_owned()));
+    let search_text = search.join("\n").to_lowercase();
     let id = diesel::insert_into(cases::table)
         .values(CaseInsert {
-            reference: &placeholder,
+            reference: &reference,
             organisation_id: organisation.0,
             filed_by: filer.0,
             status: CaseStatus::Submitted.code(),
@@ -163,20 +191,13 @@ pub fn insert(
             authorities_details: case.authorities_details.as_deref(),
             good_faith_version: GOOD_FAITH_VERSION,
             good_faith_at: now,
-            search_text: "",
+            search_text: &search_text,
             received_at: now,
             updated_at: now,
         })
         .returning(cases::id)
         .get_result(conn)
         .map(CaseId)?;
-    let reference = reference_for(id, now);
-    let mut search = vec![reference.clone(), case.explanation.clone()];
-    search.extend(case.partner_reference.clone());
-    search.extend(case.items.iter().map(|item| item.locator.as_str().to_owned()));
-    diesel::update(cases::table.find(id.0))
-        .set((cases::reference.eq(&reference), cases::search_text.eq(search.join("\n").to_lowercase())))
-        .execute(conn)?;
     Ok((id, reference))
 }
 
@@ -199,23 +220,31 @@ pub fn find_by_reference(conn: &mut DbConnection, reference: &str, scope: Scope)
         .transpose()
 }
 
-/// Records a status change and the moments it marks (closing, reopening). A confirmed decision
-/// keeps its date; only `mark_decided` records a new one.
-pub fn set_status(conn: &mut DbConnection, id: CaseId, status: CaseStatus, now: NaiveDateTime) -> QueryResult<usize> {
-    let target = cases::table.find(id.0);
-    match status {
-        CaseStatus::Closed | CaseStatus::Withdrawn => diesel::update(target)
-            .set((cases::status.eq(status.code()), cases::updated_at.eq(now), cases::closed_at.eq(Some(now))))
-            .execute(conn),
-        CaseStatus::Reopened => diesel::update(target)
-            .set((
-                cases::status.eq(status.code()),
-                cases::updated_at.eq(now),
-                cases::closed_at.eq(None::<NaiveDateTime>),
-            ))
-            .execute(conn),
-        _ => diesel::update(target).set((cases::status.eq(status.code()), cases::updated_at.eq(now))).execute(conn),
-    }
+/// Moves a case from `from` to `to` and records the moments it marks (closing, reopening,
+/// contesting). Compare-and-set: `false` when the case is no longer `from` because another
+/// action got there first, so a caller never overwrites a status it did not see. A confirmed
+/// decision keeps its date; only `mark_decided` records a new one.
+pub fn set_status(
+    conn: &mut DbConnection,
+    id: CaseId,
+    from: CaseStatus,
+    to: CaseStatus,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let target = cases::table.find(id.0).filter(cases::status.eq(from.code()));
+    let base = (cases::status.eq(to.code()), cases::updated_at.eq(now));
+    let no_time = None::<NaiveDateTime>;
+    let changed = match to {
+        CaseStatus::Closed | CaseStatus::Withdrawn => {
+            diesel::update(target).set((base, cases::closed_at.eq(Some(now)))).execute(conn)?
+        }
+        CaseStatus::Reopened => diesel::update(target).set((base, cases::closed_at.eq(no_time))).execute(conn)?,
+        CaseStatus::Contested => diesel::update(target)
+            .set((base, cases::contested_at.eq(Some(now)), cases::closed_at.eq(no_time)))
+            .execute(conn)?,
+        _ => diesel::update(target).set(base).execute(conn)?,
+    };
+    Ok(changed == 1)
 }
 
 /// Records that a new decision was taken now: the contest window runs from here.

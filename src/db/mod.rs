@@ -112,6 +112,18 @@ fn migrate(conn: &mut DbConnection) -> Result<(), DbError> {
     Ok(())
 }
 
+/// Takes the database's write lock at the start of a transaction that will write. On SQLite a
+/// deferred transaction that reads first and writes later fails at once (`SQLITE_BUSY`) when
+/// another writer committed in between; taking the lock first makes concurrent writers queue on
+/// `busy_timeout` instead, as `BEGIN IMMEDIATE` would. A write statement takes the lock even when
+/// it matches no row. PostgreSQL locks rows as they are written and needs nothing here.
+pub fn lock_for_write(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(c) => c.batch_execute("UPDATE organisations SET id = id WHERE 0"),
+        DbConnection::Postgres(_) => Ok(()),
+    }
+}
+
 /// The current time as stored: UTC without an offset, to the microsecond (both backends keep that).
 pub fn now() -> chrono::NaiveDateTime {
     let now = chrono::Utc::now().naive_utc();

@@ -61,6 +61,7 @@ diesel::table! {
         received_at -> Timestamp,
         updated_at -> Timestamp,
         decided_at -> Nullable<Timestamp>,
+        contested_at -> Nullable<Timestamp>,
         closed_at -> Nullable<Timestamp>,
     }
 }

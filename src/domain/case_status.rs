@@ -51,6 +51,9 @@ pub const CONTEST_WINDOW: TimeDelta = TimeDelta::days(183);
 pub struct Clock {
     pub now: NaiveDateTime,
     pub decided_at: Option<NaiveDateTime>,
+    /// When the current decision was last contested: a decision is contested once, and a new
+    /// decision opens the right again.
+    pub contested_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
 }
 
@@ -62,6 +65,8 @@ pub enum TransitionError {
     WrongSide { action: Action },
     #[error("the window for {action} has passed")]
     WindowPassed { action: Action },
+    #[error("this decision was already contested and reviewed")]
+    AlreadyContested,
 }
 
 impl TransitionError {
@@ -70,6 +75,7 @@ impl TransitionError {
             TransitionError::NotAllowed { .. } => "transition.not_allowed",
             TransitionError::WrongSide { .. } => "transition.wrong_side",
             TransitionError::WindowPassed { .. } => "transition.window_passed",
+            TransitionError::AlreadyContested => "transition.already_contested",
         }
     }
 }
@@ -127,7 +133,13 @@ impl CaseStatus {
                 }
             }
             (Action::Contest, Decided | Closed) => {
-                if within(clock.decided_at, CONTEST_WINDOW, clock.now) {
+                let contested_already = matches!(
+                    (clock.contested_at, clock.decided_at),
+                    (Some(contested), Some(decided)) if contested >= decided
+                );
+                if contested_already {
+                    Err(TransitionError::AlreadyContested)
+                } else if within(clock.decided_at, CONTEST_WINDOW, clock.now) {
                     Ok(Contested)
                 } else {
                     Err(TransitionError::WindowPassed { action })
@@ -155,7 +167,7 @@ mod tests {
     }
 
     fn clock(now: u32) -> Clock {
-        Clock { now: at(now), decided_at: Some(at(0)), closed_at: Some(at(0)) }
+        Clock { now: at(now), decided_at: Some(at(0)), contested_at: None, closed_at: Some(at(0)) }
     }
 
     #[test]
@@ -207,6 +219,17 @@ mod tests {
             CaseStatus::Contested.apply(Action::ConfirmDecision, Side::Staff, &clock(1)),
             Ok(CaseStatus::Decided)
         );
+    }
+
+    #[test]
+    fn a_reviewed_decision_cannot_be_contested_again_until_a_new_one() {
+        let reviewed = Clock { contested_at: Some(at(5)), ..clock(10) };
+        assert_eq!(
+            CaseStatus::Decided.apply(Action::Contest, Side::Partner, &reviewed),
+            Err(TransitionError::AlreadyContested)
+        );
+        let revised = Clock { decided_at: Some(at(8)), ..reviewed };
+        assert_eq!(CaseStatus::Decided.apply(Action::Contest, Side::Partner, &revised), Ok(CaseStatus::Contested));
     }
 
     #[test]

@@ -131,6 +131,10 @@ impl CaseForm {
         let category = choice(&mut errors, "category", &self.category, Category::parse);
         let urgency = choice(&mut errors, "urgency", &self.urgency, Urgency::parse);
         let age_band = choice(&mut errors, "age_band", &self.age_band, AgeBand::parse);
+        if category == Some(Category::AdultIntimateImages) && age_band.is_some_and(AgeBand::is_minor) {
+            // Intimate images of anyone under 18 are child sexual abuse material: never the adult flow.
+            errors.add("category", "error.minor_not_adult_flow");
+        }
         let explanation = match clean_text(&self.explanation, MAX_EXPLANATION) {
             Ok(text) if text.is_empty() => {
                 errors.add("explanation", "error.required");
@@ -252,6 +256,15 @@ mod tests {
         assert_eq!(errors.get("good_faith"), Some("error.good_faith_required"));
         assert_eq!(errors.get("item_0_locator"), Some("error.invalid_url"));
         assert_eq!(errors.get("item_0_seen_at"), Some("error.required"));
+    }
+
+    #[test]
+    fn intimate_images_of_a_minor_are_never_the_adult_flow() {
+        let form = CaseForm { category: "adult_intimate_images".into(), age_band: "15_17".into(), ..valid_form() };
+        let errors = form.parse(now()).err().unwrap_or_default();
+        assert_eq!(errors.get("category"), Some("error.minor_not_adult_flow"));
+        let adult = CaseForm { category: "adult_intimate_images".into(), age_band: "adult".into(), ..valid_form() };
+        assert!(adult.parse(now()).is_ok());
     }
 
     #[test]

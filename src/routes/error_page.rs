@@ -3,11 +3,12 @@
 use actix_web::body::EitherBody;
 use actix_web::dev::ServiceResponse;
 use actix_web::middleware::ErrorHandlerResponse;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpMessage, HttpResponse, web};
 use askama::Template;
 
+use crate::auth::current_user::CurrentUser;
 use crate::error::ErrorPage;
-use crate::i18n::{Lang, negotiate};
+use crate::i18n::negotiate;
 use crate::routes::page::Page;
 use crate::startup::AppState;
 
@@ -30,9 +31,18 @@ pub fn render<B>(response: ServiceResponse<B>) -> actix_web::Result<ErrorHandler
         let fallback = HttpResponse::build(status).finish();
         return Ok(ErrorHandlerResponse::Response(ServiceResponse::new(request, fallback).map_into_right_body()));
     };
-    let lang: Lang = negotiate(None, &request);
-    let page = Page::signed_out(state.i18n.catalogue(lang));
-    let body = ErrorTemplate { page, message_key, status: status.as_u16() }.render().unwrap_or_default();
+    let reader = request.extensions().get::<CurrentUser>().cloned();
+    let body = match &reader {
+        Some(user) => {
+            let page = Page::for_user(state.i18n.catalogue(user.lang), user, "");
+            ErrorTemplate { page, message_key, status: status.as_u16() }.render()
+        }
+        None => {
+            let page = Page::signed_out(state.i18n.catalogue(negotiate(None, &request)));
+            ErrorTemplate { page, message_key, status: status.as_u16() }.render()
+        }
+    }
+    .unwrap_or_default();
     let mut new = HttpResponse::build(status);
     new.content_type("text/html; charset=utf-8");
     for (name, value) in old.headers() {

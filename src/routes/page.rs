@@ -15,15 +15,17 @@ pub struct Page<'a> {
     pub user: Option<&'a SessionUser>,
     /// The section highlighted in the navigation.
     pub section: &'static str,
+    /// Where the language switch comes back to.
+    pub back: &'a str,
 }
 
 impl<'a> Page<'a> {
     pub fn for_user(t: &'a Catalogue, user: &'a CurrentUser, section: &'static str) -> Self {
-        Page { t, user: Some(&user.user), section }
+        Page { t, user: Some(&user.user), section, back: &user.back }
     }
 
     pub fn signed_out(t: &'a Catalogue) -> Self {
-        Page { t, user: None, section: "" }
+        Page { t, user: None, section: "", back: "/" }
     }
 
     pub fn lang(&self) -> &'static str {
@@ -45,6 +47,11 @@ impl<'a> Page<'a> {
     /// A stored UTC moment as shown to people: `2026-11-25 14:03 UTC`.
     pub fn time(&self, at: &NaiveDateTime) -> String {
         at.format("%Y-%m-%d %H:%M UTC").to_string()
+    }
+
+    /// A stored UTC moment for `<time datetime>`.
+    pub fn iso(&self, at: &NaiveDateTime) -> String {
+        at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
     }
 
     pub fn time_opt(&self, at: &Option<NaiveDateTime>) -> String {

@@ -33,6 +33,7 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_user ON sessions (user_id);
 
+-- The reference is random (ESC-<year>-<7 symbols>), so it reveals nothing about other organisations' volumes.
 CREATE TABLE cases (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     reference TEXT NOT NULL UNIQUE,
@@ -56,6 +57,7 @@ CREATE TABLE cases (
     received_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL,
     decided_at TIMESTAMP,
+    contested_at TIMESTAMP,
     closed_at TIMESTAMP
 );
 CREATE INDEX cases_org_id ON cases (organisation_id, id);

@@ -48,7 +48,7 @@ async fn show(
 ) -> Result<HttpResponse, AppError> {
     let (users, organisations) = state.db(|conn| Ok((users::all(conn)?, organisations::all(conn)?))).await?;
     let template = UsersTemplate {
-        page: Page::for_user(state.i18n.catalogue(user.lang), user, "admin"),
+        page: Page::for_user(state.i18n.catalogue(user.lang), user, "users"),
         users,
         organisations,
         roles: Role::ALL,
@@ -149,11 +149,21 @@ async fn users_missing(state: &AppState, id: UserId) -> Result<bool, AppError> {
 }
 
 #[tracing::instrument(skip_all, fields(user = %id))]
-pub async fn disable(state: web::Data<AppState>, posted: Posted, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
-    set_enabled(&state, posted, id.into_inner(), false).await
+pub async fn disable(
+    state: web::Data<AppState>,
+    posted: Posted,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.parse().map_err(|_| AppError::NotFound)?;
+    set_enabled(&state, posted, id, false).await
 }
 
 #[tracing::instrument(skip_all, fields(user = %id))]
-pub async fn enable(state: web::Data<AppState>, posted: Posted, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
-    set_enabled(&state, posted, id.into_inner(), true).await
+pub async fn enable(
+    state: web::Data<AppState>,
+    posted: Posted,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.parse().map_err(|_| AppError::NotFound)?;
+    set_enabled(&state, posted, id, true).await
 }

@@ -46,6 +46,26 @@ impl NewCaseTemplate<'_> {
     fn item_error(&self, index: impl std::fmt::Display, name: &str) -> Option<&'static str> {
         self.errors.get(&format!("item_{index}_{name}"))
     }
+
+    /// Every error as (anchor, "field label: message"), for the summary at the top of the form.
+    fn summary(&self) -> Vec<(String, String)> {
+        let t = self.page.t;
+        self.errors
+            .iter()
+            .map(|(field, key)| {
+                let label = match field.strip_prefix("item_").and_then(|rest| rest.split_once('_')) {
+                    Some((index, name)) => {
+                        let number = index.parse::<usize>().map_or(0, |i| i + 1).to_string();
+                        format!("{} {number} — {}", t.get("new_case.item"), t.get(&format!("field.{name}")))
+                    }
+                    None if field == "items" => t.get("new_case.where").to_owned(),
+                    None => t.get(&format!("field.{field}")).to_owned(),
+                };
+                let anchor = if field == "items" { "item_0_locator".to_owned() } else { field.to_owned() };
+                (anchor, t.fill("error.summary_line", &[("field", &label), ("message", t.get(key))]))
+            })
+            .collect()
+    }
 }
 
 fn page(

@@ -63,7 +63,9 @@ pub async fn post(
                 items::record_decision(conn, step.case.id, &decision, actor.user.user_id, step.now)?;
                 summary.push(format!("{position}:{}", outcome.code()));
             }
-            cases::set_status(conn, step.case.id, step.next, step.now)?;
+            if !cases::set_status(conn, step.case.id, step.case.status, step.next, step.now)? {
+                return Err(AppError::Conflict);
+            }
             cases::mark_decided(conn, step.case.id, step.now)?;
             step.event(conn, EventKind::Decision, None, Some(&summary.join(",")))?;
             Ok(Ok(()))

@@ -29,6 +29,8 @@ struct ListTemplate<'a> {
     query: FormData,
     rows: Vec<CaseSummary>,
     next: Option<String>,
+    /// The first page of the same list, with its filters and order.
+    first: String,
     statuses: &'static [CaseStatus],
     categories: &'static [Category],
     urgencies: &'static [Urgency],
@@ -88,15 +90,15 @@ fn filter_from(query: &FormData, user: &CurrentUser) -> Result<CaseFilter, AppEr
     })
 }
 
-/// The same query with `after` replaced: the link to the next page.
-fn next_link(query: &FormData, cursor: &Cursor) -> String {
+/// The same list with its filters and order kept, from the start or after `cursor`.
+fn page_link(query: &FormData, cursor: Option<&Cursor>) -> String {
     let mut parts: Vec<String> = ["status", "category", "urgency", "assignee", "organisation", "mine", "q", "sort"]
         .iter()
         .filter(|f| !query.get(f).is_empty())
         .map(|f| format!("{f}={}", utf8_percent_encode(query.get(f), NON_ALPHANUMERIC)))
         .collect();
-    parts.push(format!("after={}", cursor.encode()));
-    format!("/cases?{}", parts.join("&"))
+    parts.extend(cursor.map(|c| format!("after={}", c.encode())));
+    if parts.is_empty() { "/cases".to_owned() } else { format!("/cases?{}", parts.join("&")) }
 }
 
 #[tracing::instrument(skip_all)]
@@ -121,8 +123,11 @@ pub async fn get(
             Ok((rows, more, organisations, staff_list))
         })
         .await?;
-    let next =
-        rows.last().filter(|_| more).map(|last| next_link(&query, &Cursor { priority: last.priority, id: last.id }));
+    let next = rows
+        .last()
+        .filter(|_| more)
+        .map(|last| page_link(&query, Some(&Cursor { priority: last.priority, id: last.id })));
+    let first = page_link(&query, None);
     let filtered = ["status", "category", "urgency", "assignee", "organisation", "mine", "q"]
         .iter()
         .any(|f| !query.get(f).is_empty());
@@ -131,6 +136,7 @@ pub async fn get(
         query,
         rows,
         next,
+        first,
         statuses: CaseStatus::ALL,
         categories: Category::ALL,
         urgencies: Urgency::ALL,

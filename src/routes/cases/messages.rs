@@ -3,12 +3,11 @@
 
 use actix_web::{HttpResponse, web};
 
-use super::{Refusal, load_visible, respond, text_field};
-use crate::db::{
-    self, cases,
-    events::{self, EventKind, NewEvent},
-};
-use crate::domain::case_status::{Action, CaseStatus, Clock};
+use super::step::Step;
+use super::{Refusal, respond, text_field};
+use crate::db::cases;
+use crate::db::events::EventKind;
+use crate::domain::case_status::{Action, CaseStatus};
 use crate::domain::new_case::{FieldErrors, MAX_EXPLANATION};
 use crate::error::AppError;
 use crate::routes::form::Posted;
@@ -32,36 +31,28 @@ pub async fn post(
     let lookup = reference.clone();
     let result = state
         .tx(move |conn| {
-            let case = load_visible(conn, &actor, &lookup)?;
+            let step = Step::load(conn, &actor, &lookup)?;
             let Some(body) = body else {
                 return Ok(Err(Refusal::Fields(errors)));
             };
-            let now = db::now();
-            if !internal && !actor.user.role.is_staff() && case.status == CaseStatus::AwaitingPartner {
-                let clock = Clock { now, decided_at: case.decided_at, closed_at: case.closed_at };
-                let next = case.status.apply(Action::ProvideInformation, actor.side(), &clock);
-                if let Ok(next) = next {
-                    cases::set_status(conn, case.id, next, now)?;
-                    let change = format!("{}>{}", case.status.code(), next.code());
-                    events::record(
-                        conn,
-                        &NewEvent {
-                            case: case.id,
-                            actor: actor.user.user_id,
-                            kind: EventKind::StatusChanged,
-                            body: None,
-                            detail: Some(&change),
-                            at: now,
-                        },
-                    )?;
-                }
-            }
+            let partner_answers = !actor.user.role.is_staff() && step.case.status == CaseStatus::AwaitingPartner;
+            let step = if partner_answers {
+                // A partner's answer hands the case back to the platform.
+                let answered = match step.apply(Action::ProvideInformation) {
+                    Ok(answered) => answered,
+                    Err(refusal) => return Ok(Err(refusal)),
+                };
+                answered.change_status(conn, EventKind::StatusChanged, None)?;
+                answered
+            } else {
+                step
+            };
             let kind = if internal { EventKind::InternalNote } else { EventKind::Message };
-            events::record(
-                conn,
-                &NewEvent { case: case.id, actor: actor.user.user_id, kind, body: Some(&body), detail: None, at: now },
-            )?;
-            cases::touch(conn, case.id, now)?;
+            step.event(conn, kind, Some(&body), None)?;
+            if !internal {
+                // Internal notes leave no trace a partner could ever observe, not even a newer date.
+                cases::touch(conn, step.case.id, step.now)?;
+            }
             Ok(Ok(()))
         })
         .await?;

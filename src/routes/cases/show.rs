@@ -15,7 +15,7 @@ use crate::db::events::{self, EventKind, NewEvent, TimelineEntry};
 use crate::db::items::{self, ReportedItem};
 use crate::db::{self, organisations, users};
 use crate::domain::case_fields::Urgency;
-use crate::domain::case_status::{Action, Clock};
+use crate::domain::case_status::Action;
 use crate::domain::ids::UserId;
 use crate::domain::new_case::FieldErrors;
 use crate::domain::outcome::Outcome;
@@ -72,17 +72,29 @@ impl ShowTemplate<'_> {
         self.feedback.form.get("action") == action.as_ref()
     }
 
-    /// What was typed for an item's decision field, else what is already recorded.
+    /// What was typed for an item's decision field if the decision form was the one refused,
+    /// else what is already recorded.
     fn item_typed(&self, item: &ReportedItem, name: &str) -> String {
-        let typed = self.feedback.form.get(&format!("{name}_{}", item.id));
-        if !typed.is_empty() || self.feedback.form.has("csrf") {
-            return typed.to_owned();
+        if self.feedback.form.get("decision") == "1" {
+            return self.feedback.form.get(&format!("{name}_{}", item.id)).to_owned();
         }
         match name {
             "outcome" => item.outcome.map(|o| o.code().to_owned()).unwrap_or_default(),
             "reasons" => item.reasons.clone().unwrap_or_default(),
+            "automated" => {
+                if item.automated == Some(true) {
+                    "1".into()
+                } else {
+                    String::new()
+                }
+            }
             _ => String::new(),
         }
+    }
+
+    /// Whether the refused form was the internal-note form.
+    fn was_note(&self) -> bool {
+        self.feedback.form.checked("internal")
     }
 
     fn item_error(&self, item: &ReportedItem, name: &str) -> Option<&'static str> {
@@ -139,34 +151,34 @@ pub async fn render_case(
     record_view: bool,
 ) -> Result<HttpResponse, AppError> {
     let viewer = user.clone();
-    let loaded = state
-        .tx(move |conn| {
-            let case = load_visible(conn, &viewer, &reference)?;
-            if record_view && viewer.user.role.is_staff() {
-                events::record(
-                    conn,
-                    &NewEvent {
-                        case: case.id,
-                        actor: viewer.user.user_id,
-                        kind: EventKind::Viewed,
-                        body: None,
-                        detail: None,
-                        at: db::now(),
-                    },
-                )?;
-            }
-            let organisation = organisations::find(conn, case.organisation_id)?.map(|o| o.name).unwrap_or_default();
-            let mut people = vec![case.filed_by];
-            people.extend(case.assignee_id);
-            let names = users::names(conn, &people)?;
-            let items = items::for_case(conn, case.id)?;
-            let timeline = events::timeline(conn, case.id, viewer.audience())?;
-            let staff = if viewer.user.role.is_staff() { users::assignable_staff(conn)? } else { Vec::new() };
-            Ok(Loaded { case, organisation, names, items, timeline, staff })
-        })
-        .await?;
-    let clock = Clock { now: db::now(), decided_at: loaded.case.decided_at, closed_at: loaded.case.closed_at };
-    let actions = loaded.case.status.available(user.side(), &clock);
+    let record_view = record_view && user.user.role.is_staff();
+    let load = move |conn: &mut crate::db::DbConnection| {
+        let case = load_visible(conn, &viewer, &reference)?;
+        if record_view {
+            events::record(
+                conn,
+                &NewEvent {
+                    case: case.id,
+                    actor: viewer.user.user_id,
+                    kind: EventKind::Viewed,
+                    body: None,
+                    detail: None,
+                    at: db::now(),
+                },
+            )?;
+        }
+        let organisation = organisations::find(conn, case.organisation_id)?.map(|o| o.name).unwrap_or_default();
+        let mut people = vec![case.filed_by];
+        people.extend(case.assignee_id);
+        let names = users::names(conn, &people)?;
+        let items = items::for_case(conn, case.id)?;
+        let timeline = events::timeline(conn, case.id, viewer.audience())?;
+        let staff = if viewer.user.role.is_staff() { users::assignable_staff(conn)? } else { Vec::new() };
+        Ok(Loaded { case, organisation, names, items, timeline, staff })
+    };
+    // Only a staff view writes (its audit event); a partner's view takes no write lock.
+    let loaded = if record_view { state.tx(load).await? } else { state.db(load).await? };
+    let actions = loaded.case.status.available(user.side(), &loaded.case.clock(db::now()));
     let t = state.i18n.catalogue(user.lang);
     let status = feedback.status.unwrap_or(StatusCode::OK);
     let template = ShowTemplate {

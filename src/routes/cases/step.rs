@@ -8,7 +8,7 @@ use crate::auth::current_user::CurrentUser;
 use crate::db::cases::{self, Case};
 use crate::db::events::{self, EventKind, NewEvent};
 use crate::db::{self, DbConnection};
-use crate::domain::case_status::{Action, CaseStatus, Clock};
+use crate::domain::case_status::{Action, CaseStatus};
 use crate::error::AppError;
 
 /// A visible case and the status `action` takes it to, at one moment.
@@ -20,21 +20,29 @@ pub struct Step<'a> {
 }
 
 impl<'a> Step<'a> {
-    /// The case (404 if the reader may not see it) and where `action` takes it; a refusal of the
-    /// state machine comes back as `Err(Refusal)` with nothing written.
+    /// The case (404 if the reader may not see it), staying as it is unless an action applies.
+    pub fn load(conn: &mut DbConnection, actor: &'a CurrentUser, reference: &str) -> Result<Step<'a>, AppError> {
+        let case = load_visible(conn, actor, reference)?;
+        Ok(Step { next: case.status, case, now: db::now(), actor })
+    }
+
+    /// Where `action` by this actor takes the case, as the state machine says.
+    pub fn apply(self, action: Action) -> Result<Step<'a>, Refusal> {
+        match self.case.status.apply(action, self.actor.side(), &self.case.clock(self.now)) {
+            Ok(next) => Ok(Step { next, ..self }),
+            Err(refused) => Err(Refusal::Transition(refused.message_key())),
+        }
+    }
+
+    /// `load` then `apply`: a refusal of the state machine comes back as `Err(Refusal)` with
+    /// nothing written.
     pub fn begin(
         conn: &mut DbConnection,
         actor: &'a CurrentUser,
         reference: &str,
         action: Action,
     ) -> Result<Result<Step<'a>, Refusal>, AppError> {
-        let case = load_visible(conn, actor, reference)?;
-        let now = db::now();
-        let clock = Clock { now, decided_at: case.decided_at, closed_at: case.closed_at };
-        Ok(match case.status.apply(action, actor.side(), &clock) {
-            Ok(next) => Ok(Step { case, next, now, actor }),
-            Err(refused) => Err(Refusal::Transition(refused.message_key())),
-        })
+        Ok(Step::load(conn, actor, reference)?.apply(action))
     }
 
     /// Appends an entry by the acting user to the case's timeline.
@@ -55,7 +63,9 @@ impl<'a> Step<'a> {
         if self.next == self.case.status && body.is_none() {
             return Ok(());
         }
-        cases::set_status(conn, self.case.id, self.next, self.now)?;
+        if !cases::set_status(conn, self.case.id, self.case.status, self.next, self.now)? {
+            return Err(AppError::Conflict);
+        }
         let change = format!("{}>{}", self.case.status.code(), self.next.code());
         self.event(conn, kind, body, Some(&change))
     }
