@@ -1,7 +1,5 @@
 //! Filing an escalation: the raw form becomes a `NewCase` only if every field is valid.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDateTime;
 
 use super::case_fields::{AgeBand, Ground, Urgency};
@@ -16,17 +14,22 @@ pub const MIN_EXPLANATION: usize = 20;
 pub const MAX_SHORT_TEXT: usize = 200;
 pub const MAX_NOTE_TEXT: usize = 2_000;
 
-/// Field name → catalogue key of the message shown next to that field.
+/// Field name → catalogue key of the message shown next to that field, in the order the fields
+/// were checked (the form's order), one message per field.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct FieldErrors(BTreeMap<String, &'static str>);
+pub struct FieldErrors(Vec<(String, &'static str)>);
 
 impl FieldErrors {
+    /// Records the first problem found with `field`; later ones wait until it is fixed.
     pub fn add(&mut self, field: impl Into<String>, message_key: &'static str) {
-        self.0.entry(field.into()).or_insert(message_key);
+        let field = field.into();
+        if self.get(&field).is_none() {
+            self.0.push((field, message_key));
+        }
     }
 
     pub fn get(&self, field: &str) -> Option<&'static str> {
-        self.0.get(field).copied()
+        self.0.iter().find(|(name, _)| name == field).map(|(_, key)| *key)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -127,7 +130,6 @@ impl CaseForm {
     /// Checks every field and collects every error, so the partner fixes them all at once.
     pub fn parse(&self, now: NaiveDateTime) -> Result<NewCase, FieldErrors> {
         let mut errors = FieldErrors::default();
-        let ground = choice(&mut errors, "ground", &self.ground, Ground::parse);
         let category = choice(&mut errors, "category", &self.category, Category::parse);
         let urgency = choice(&mut errors, "urgency", &self.urgency, Urgency::parse);
         let age_band = choice(&mut errors, "age_band", &self.age_band, AgeBand::parse);
@@ -135,6 +137,7 @@ impl CaseForm {
             // Intimate images of anyone under 18 are child sexual abuse material: never the adult flow.
             errors.add("category", "error.minor_not_adult_flow");
         }
+        let ground = choice(&mut errors, "ground", &self.ground, Ground::parse);
         let explanation = match clean_text(&self.explanation, MAX_EXPLANATION) {
             Ok(text) if text.is_empty() => {
                 errors.add("explanation", "error.required");
@@ -150,6 +153,7 @@ impl CaseForm {
                 None
             }
         };
+        let items = self.parse_items(&mut errors, now);
         let partner_reference = optional_text(&mut errors, "partner_reference", &self.partner_reference, 100);
         let external_references =
             optional_text(&mut errors, "external_references", &self.external_references, MAX_SHORT_TEXT * 5);
@@ -158,7 +162,6 @@ impl CaseForm {
         if !self.good_faith {
             errors.add("good_faith", "error.good_faith_required");
         }
-        let items = self.parse_items(&mut errors, now);
 
         match (ground, explanation, category, urgency, age_band) {
             (Some(ground), Some(explanation), Some(category), Some(urgency), Some(age_band)) if errors.is_empty() => {
@@ -191,13 +194,13 @@ impl CaseForm {
             }
             let field = |name: &str| format!("item_{index}_{name}");
             let kind = choice(errors, &field("locator_kind"), &row.locator_kind, LocatorKind::parse);
-            let content_type = choice(errors, &field("content_type"), &row.content_type, ContentType::parse);
             let locator = kind.and_then(|kind| {
                 Locator::parse(kind, &row.locator).map_err(|e| errors.add(field("locator"), e.message_key())).ok()
             });
             if kind.is_none() && row.locator.trim().is_empty() {
                 errors.add(field("locator"), "error.required");
             }
+            let content_type = choice(errors, &field("content_type"), &row.content_type, ContentType::parse);
             let seen_at = parse_seen_at(&row.seen_at, now).map_err(|key| errors.add(field("seen_at"), key)).ok();
             if let (Some(locator), Some(content_type), Some(seen_at)) = (locator, content_type, seen_at) {
                 items.push(NewReportedItem { locator, content_type, seen_at });
