@@ -40,6 +40,8 @@ pub struct Settings {
     pub pool_size: u32,
     /// A `tracing` filter such as `info` or `passerelle=debug`.
     pub log: String,
+    /// The IANA time zone people read and type times in, e.g. `Europe/Paris`; stored times are UTC.
+    pub time_zone: String,
 }
 
 impl Default for Settings {
@@ -52,6 +54,7 @@ impl Default for Settings {
             session_hours: 12,
             pool_size: 8,
             log: "info".into(),
+            time_zone: "UTC".into(),
         }
     }
 }
@@ -94,9 +97,15 @@ impl Settings {
             "PASSERELLE_SESSION_HOURS" => self.session_hours = value.parse().map_err(|_| invalid(value))?,
             "PASSERELLE_POOL_SIZE" => self.pool_size = value.parse().map_err(|_| invalid(value))?,
             "PASSERELLE_LOG" => self.log = value,
+            "PASSERELLE_TIME_ZONE" => self.time_zone = value,
             _ => {}
         }
         Ok(())
+    }
+
+    /// The configured time zone, or why it is not one.
+    pub fn zone(&self) -> Result<chrono_tz::Tz, ConfigError> {
+        self.time_zone.parse().map_err(|_| ConfigError::Env { key: "time_zone".into(), value: self.time_zone.clone() })
     }
 
     /// Cookies are marked `Secure` whenever the portal is served over TLS.

@@ -18,6 +18,8 @@ pub struct AppState {
     pub pool: Pool,
     pub i18n: I18n,
     pub settings: Settings,
+    /// The time zone of `settings.time_zone`, parsed once.
+    pub tz: chrono_tz::Tz,
 }
 
 impl AppState {
@@ -60,6 +62,8 @@ pub enum StartupError {
     Bind { address: String, source: std::io::Error },
     #[error("message catalogues: {0}")]
     Catalogue(String),
+    #[error("configuration: {0}")]
+    Config(#[from] crate::config::ConfigError),
 }
 
 pub struct Application {
@@ -81,7 +85,8 @@ impl Application {
             TcpListener::bind(&address).map_err(|source| StartupError::Bind { address: address.clone(), source })?;
         let port = listener.local_addr().map_err(|source| StartupError::Bind { address, source })?.port();
         let i18n = I18n::load().map_err(StartupError::Catalogue)?;
-        let state = web::Data::new(AppState { pool, i18n, settings });
+        let tz = settings.zone()?;
+        let state = web::Data::new(AppState { pool, i18n, settings, tz });
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())

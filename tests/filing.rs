@@ -169,3 +169,38 @@ on_both_backends!(
     references_reveal_nothing_about_other_organisations,
     intimate_images_of_a_minor_cannot_be_filed_in_the_adult_flow,
 );
+
+/// Partners type and read times in the portal's zone; the database keeps UTC.
+async fn times_are_typed_and_shown_in_the_portals_time_zone(app: TestApp) {
+    let cast = app.cast();
+    let mut alice = app.sign_in(&cast.alice).await;
+    let form = alice.get("/cases/new").await;
+    assert!(form.contains("Dates and times are in the Europe/Paris time zone."));
+    let reference = alice.file_case(&[("item_0_seen_at", "2026-01-05T10:30")]).await;
+    let page = alice.get(&format!("/cases/{reference}")).await;
+    assert!(page.contains("Seen at: 2026-01-05 10:30 CET"), "{}", page.body);
+    let skipped = alice.post("/cases", &case_fields(&[("item_0_seen_at", "2026-03-29T02:30")])).await;
+    assert!(skipped.contains("id=\"item_0_seen_at-error\">Enter a date and time."), "a local time that never existed");
+    #[derive(diesel::QueryableByName)]
+    struct Seen {
+        #[diesel(sql_type = diesel::sql_types::Timestamp)]
+        seen_at: chrono::NaiveDateTime,
+    }
+    use diesel::RunQueryDsl;
+    let stored: Seen = diesel::sql_query("SELECT seen_at FROM reported_items").get_result(&mut *app.conn()).unwrap();
+    assert_eq!(stored.seen_at.format("%Y-%m-%d %H:%M").to_string(), "2026-01-05 09:30");
+}
+
+mod times_are_typed_and_shown_in_the_portals_time_zone {
+    #[actix_rt::test]
+    async fn on_sqlite() {
+        super::times_are_typed_and_shown_in_the_portals_time_zone(super::TestApp::sqlite_in("Europe/Paris").await).await
+    }
+
+    #[actix_rt::test]
+    async fn on_postgres() {
+        if let Some(app) = super::TestApp::postgres_in("Europe/Paris").await {
+            super::times_are_typed_and_shown_in_the_portals_time_zone(app).await
+        }
+    }
+}

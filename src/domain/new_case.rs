@@ -1,10 +1,11 @@
 //! Filing an escalation: the raw form becomes a `NewCase` only if every field is valid.
 
 use chrono::NaiveDateTime;
+use chrono_tz::Tz;
 
 use super::case_fields::{AgeBand, Ground, Urgency};
 use super::category::Category;
-use super::reported_item::{ContentType, Locator, LocatorKind, NewReportedItem, parse_seen_at};
+use super::reported_item::{ContentType, Locator, LocatorKind, NewReportedItem, parse_local_time};
 
 /// The wording version of the good-faith declaration the partner ticks; stored with each case.
 pub const GOOD_FAITH_VERSION: &str = "2026-11";
@@ -128,7 +129,8 @@ fn optional_text(errors: &mut FieldErrors, field: &str, raw: &str, max: usize) -
 
 impl CaseForm {
     /// Checks every field and collects every error, so the partner fixes them all at once.
-    pub fn parse(&self, now: NaiveDateTime) -> Result<NewCase, FieldErrors> {
+    /// Times are read in the portal's zone `tz`.
+    pub fn parse(&self, now: NaiveDateTime, tz: Tz) -> Result<NewCase, FieldErrors> {
         let mut errors = FieldErrors::default();
         let category = choice(&mut errors, "category", &self.category, Category::parse);
         let urgency = choice(&mut errors, "urgency", &self.urgency, Urgency::parse);
@@ -153,7 +155,7 @@ impl CaseForm {
                 None
             }
         };
-        let items = self.parse_items(&mut errors, now);
+        let items = self.parse_items(&mut errors, now, tz);
         let partner_reference = optional_text(&mut errors, "partner_reference", &self.partner_reference, 100);
         let external_references =
             optional_text(&mut errors, "external_references", &self.external_references, MAX_SHORT_TEXT * 5);
@@ -182,7 +184,7 @@ impl CaseForm {
         }
     }
 
-    fn parse_items(&self, errors: &mut FieldErrors, now: NaiveDateTime) -> Vec<NewReportedItem> {
+    fn parse_items(&self, errors: &mut FieldErrors, now: NaiveDateTime, tz: Tz) -> Vec<NewReportedItem> {
         if self.items.len() > MAX_ITEMS {
             errors.add("items", "error.too_many_items");
             return Vec::new();
@@ -201,7 +203,7 @@ impl CaseForm {
                 errors.add(field("locator"), "error.required");
             }
             let content_type = choice(errors, &field("content_type"), &row.content_type, ContentType::parse);
-            let seen_at = parse_seen_at(&row.seen_at, now).map_err(|key| errors.add(field("seen_at"), key)).ok();
+            let seen_at = parse_local_time(&row.seen_at, now, tz).map_err(|key| errors.add(field("seen_at"), key)).ok();
             if let (Some(locator), Some(content_type), Some(seen_at)) = (locator, content_type, seen_at) {
                 items.push(NewReportedItem { locator, content_type, seen_at });
             }
@@ -241,7 +243,7 @@ mod tests {
 
     #[test]
     fn a_complete_form_becomes_a_new_case() {
-        let case = valid_form().parse(now()).map_err(|e| format!("{e:?}"));
+        let case = valid_form().parse(now(), Tz::UTC).map_err(|e| format!("{e:?}"));
         assert_eq!(case.map(|c| c.items.len()), Ok(1));
     }
 
@@ -252,7 +254,7 @@ mod tests {
             items: vec![ItemForm { locator_kind: "url".into(), locator: "javascript:1".into(), ..ItemForm::default() }],
             ..CaseForm::default()
         };
-        let errors = form.parse(now()).err().unwrap_or_default();
+        let errors = form.parse(now(), Tz::UTC).err().unwrap_or_default();
         assert_eq!(errors.get("category"), Some("error.unknown_choice"));
         assert_eq!(errors.get("ground"), Some("error.choose_one"));
         assert_eq!(errors.get("explanation"), Some("error.required"));
@@ -264,10 +266,10 @@ mod tests {
     #[test]
     fn intimate_images_of_a_minor_are_never_the_adult_flow() {
         let form = CaseForm { category: "adult_intimate_images".into(), age_band: "15_17".into(), ..valid_form() };
-        let errors = form.parse(now()).err().unwrap_or_default();
+        let errors = form.parse(now(), Tz::UTC).err().unwrap_or_default();
         assert_eq!(errors.get("category"), Some("error.minor_not_adult_flow"));
         let adult = CaseForm { category: "adult_intimate_images".into(), age_band: "adult".into(), ..valid_form() };
-        assert!(adult.parse(now()).is_ok());
+        assert!(adult.parse(now(), Tz::UTC).is_ok());
     }
 
     #[test]
@@ -275,7 +277,7 @@ mod tests {
         let mut form = valid_form();
         form.items.push(ItemForm::default());
         form.items.push(ItemForm { locator: "@someone".into(), ..ItemForm::default() });
-        let errors = form.parse(now()).err().unwrap_or_default();
+        let errors = form.parse(now(), Tz::UTC).err().unwrap_or_default();
         assert_eq!(errors.get("item_1_locator"), None);
         assert_eq!(errors.get("item_2_locator_kind"), Some("error.choose_one"));
     }

@@ -1,6 +1,7 @@
 //! A reported item: exactly where the harmful content or account is, and when it was seen.
 
-use chrono::{NaiveDateTime, TimeDelta};
+use chrono::{NaiveDateTime, TimeDelta, TimeZone};
+use chrono_tz::Tz;
 use url::Url;
 
 text_enum! {
@@ -105,17 +106,20 @@ impl Locator {
     }
 }
 
-/// Parses the `datetime-local` value of "when it was seen"; it may not be in the future.
-pub fn parse_seen_at(raw: &str, now: NaiveDateTime) -> Result<NaiveDateTime, &'static str> {
+/// Parses a `datetime-local` value typed in the portal's zone `tz` into UTC; it may not be in
+/// the future. A local time that does not exist (the hour skipped when clocks go forward) is
+/// refused; one that happens twice (when they go back) is taken as the earlier.
+pub fn parse_local_time(raw: &str, now: NaiveDateTime, tz: Tz) -> Result<NaiveDateTime, &'static str> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Err("error.required");
     }
-    let seen = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+    let local = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
         .map_err(|_| "error.invalid_datetime")?;
-    // A partner's clock or time zone may be a little ahead of ours; a day of slack covers both.
-    if seen > now + TimeDelta::days(1) {
+    let seen = tz.from_local_datetime(&local).earliest().ok_or("error.invalid_datetime")?.naive_utc();
+    // A partner's clock may be a little ahead of ours; ten minutes of slack covers it.
+    if seen > now + TimeDelta::minutes(10) {
         return Err("error.seen_in_future");
     }
     Ok(seen)
@@ -139,6 +143,18 @@ mod tests {
         for bad in ["javascript:alert(1)", "ftp://example.org/x", "https://", "not a url", "http://localhost/x"] {
             assert_eq!(Locator::parse(LocatorKind::Url, bad), Err(LocatorError::InvalidUrl), "{bad}");
         }
+    }
+
+    #[test]
+    fn times_are_typed_in_the_portals_zone_and_stored_in_utc() {
+        let now = NaiveDateTime::parse_from_str("2026-06-01T12:00", "%Y-%m-%dT%H:%M").unwrap_or_default();
+        let paris: Tz = "Europe/Paris".parse().unwrap_or(Tz::UTC);
+        let stored = parse_local_time("2026-01-05T10:30", now, paris).map(|t| t.format("%H:%M").to_string());
+        assert_eq!(stored, Ok("09:30".into()), "CET is UTC+1 in winter");
+        assert_eq!(parse_local_time("2026-03-29T02:30", now, paris), Err("error.invalid_datetime"), "skipped hour");
+        assert_eq!(parse_local_time("2026-06-01T14:05", now, paris), Ok(now + TimeDelta::minutes(5)), "CEST is UTC+2");
+        assert_eq!(parse_local_time("2026-06-01T15:00", now, paris), Err("error.seen_in_future"));
+        assert_eq!(parse_local_time("yesterday", now, Tz::UTC), Err("error.invalid_datetime"));
     }
 
     #[test]

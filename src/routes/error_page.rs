@@ -34,11 +34,11 @@ pub fn render<B>(response: ServiceResponse<B>) -> actix_web::Result<ErrorHandler
     let reader = request.extensions().get::<CurrentUser>().cloned();
     let body = match &reader {
         Some(user) => {
-            let page = Page::for_user(state.i18n.catalogue(user.lang), user, "");
+            let page = Page::for_user(state, user, "");
             ErrorTemplate { page, message_key, status: status.as_u16() }.render()
         }
         None => {
-            let page = Page::signed_out(state.i18n.catalogue(negotiate(None, &request)));
+            let page = Page::signed_out(state, negotiate(None, &request));
             ErrorTemplate { page, message_key, status: status.as_u16() }.render()
         }
     }

@@ -7,7 +7,8 @@ use chrono::NaiveDateTime;
 use crate::auth::current_user::CurrentUser;
 use crate::db::sessions::SessionUser;
 use crate::error::AppError;
-use crate::i18n::Catalogue;
+use crate::i18n::{Catalogue, Lang};
+use crate::startup::AppState;
 
 /// The layout's context: the reader's language and, when signed in, who they are.
 pub struct Page<'a> {
@@ -17,15 +18,18 @@ pub struct Page<'a> {
     pub section: &'static str,
     /// Where the language switch comes back to.
     pub back: &'a str,
+    /// The zone times are shown in.
+    pub tz: chrono_tz::Tz,
 }
 
 impl<'a> Page<'a> {
-    pub fn for_user(t: &'a Catalogue, user: &'a CurrentUser, section: &'static str) -> Self {
-        Page { t, user: Some(&user.user), section, back: &user.back }
+    pub fn for_user(state: &'a AppState, user: &'a CurrentUser, section: &'static str) -> Self {
+        let t = state.i18n.catalogue(user.lang);
+        Page { t, user: Some(&user.user), section, back: &user.back, tz: state.tz }
     }
 
-    pub fn signed_out(t: &'a Catalogue) -> Self {
-        Page { t, user: None, section: "", back: "/" }
+    pub fn signed_out(state: &'a AppState, lang: Lang) -> Self {
+        Page { t: state.i18n.catalogue(lang), user: None, section: "", back: "/", tz: state.tz }
     }
 
     pub fn lang(&self) -> &'static str {
@@ -44,9 +48,14 @@ impl<'a> Page<'a> {
         self.user.is_some_and(|u| u.role.is_platform_admin())
     }
 
-    /// A stored UTC moment as shown to people: `2026-11-25 14:03 UTC`.
+    /// A stored UTC moment as shown to people, in the portal's zone: `2026-11-25 15:03 CET`.
     pub fn time(&self, at: &NaiveDateTime) -> String {
-        at.format("%Y-%m-%d %H:%M UTC").to_string()
+        at.and_utc().with_timezone(&self.tz).format("%Y-%m-%d %H:%M %Z").to_string()
+    }
+
+    /// The zone's name, for hints next to date-time fields.
+    pub fn zone(&self) -> &'static str {
+        self.tz.name()
     }
 
     /// A stored UTC moment for `<time datetime>`.

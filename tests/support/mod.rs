@@ -72,12 +72,22 @@ fn unique_name() -> String {
 
 impl TestApp {
     pub async fn sqlite() -> TestApp {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let url = dir.path().join("test.db").display().to_string();
-        TestApp::start(url, Cleanup::Sqlite(dir)).await
+        TestApp::sqlite_in("UTC").await
     }
 
     pub async fn postgres() -> Option<TestApp> {
+        TestApp::postgres_in("UTC").await
+    }
+
+    /// On SQLite, with people reading and typing times in `time_zone`.
+    pub async fn sqlite_in(time_zone: &str) -> TestApp {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = dir.path().join("test.db").display().to_string();
+        TestApp::start(url, Cleanup::Sqlite(dir), time_zone).await
+    }
+
+    /// On PostgreSQL, with people reading and typing times in `time_zone`.
+    pub async fn postgres_in(time_zone: &str) -> Option<TestApp> {
         let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
             if std::env::var_os("PASSERELLE_REQUIRE_POSTGRES").is_some() {
                 panic!("PASSERELLE_REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not");
@@ -91,12 +101,17 @@ impl TestApp {
         diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).unwrap();
         let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
         url.set_path(&name);
-        Some(TestApp::start(url.to_string(), Cleanup::Postgres { admin_url, name }).await)
+        Some(TestApp::start(url.to_string(), Cleanup::Postgres { admin_url, name }, time_zone).await)
     }
 
-    async fn start(database_url: String, cleanup: Cleanup) -> TestApp {
-        let settings =
-            Settings { database_url: Secret::new(database_url.clone()), port: 0, pool_size: 4, ..Settings::default() };
+    async fn start(database_url: String, cleanup: Cleanup, time_zone: &str) -> TestApp {
+        let settings = Settings {
+            database_url: Secret::new(database_url.clone()),
+            port: 0,
+            pool_size: 4,
+            time_zone: time_zone.to_owned(),
+            ..Settings::default()
+        };
         let pool = db::connect(&database_url, 4).expect("database");
         let app = Application::build_with_pool(settings, pool.clone()).expect("application");
         let address = format!("http://127.0.0.1:{}", app.port());

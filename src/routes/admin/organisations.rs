@@ -50,7 +50,7 @@ async fn show(
 ) -> Result<HttpResponse, AppError> {
     let organisations = state.db(|conn| Ok(organisations::all(conn)?)).await?;
     let template = OrganisationsTemplate {
-        page: Page::for_user(state.i18n.catalogue(user.lang), user, "admin"),
+        page: Page::for_user(state, user, "admin"),
         organisations,
         categories: Category::ALL,
         form,

@@ -48,7 +48,7 @@ async fn show(
 ) -> Result<HttpResponse, AppError> {
     let (users, organisations) = state.db(|conn| Ok((users::all(conn)?, organisations::all(conn)?))).await?;
     let template = UsersTemplate {
-        page: Page::for_user(state.i18n.catalogue(user.lang), user, "users"),
+        page: Page::for_user(state, user, "users"),
         users,
         organisations,
         roles: Role::ALL,

@@ -41,7 +41,7 @@ fn respond(
     failed: bool,
 ) -> Result<HttpResponse, AppError> {
     let csrf = random_token();
-    let page = Page::signed_out(state.i18n.catalogue(language(request)));
+    let page = Page::signed_out(state, language(request));
     let mut response = render(status, &SignInTemplate { page, csrf: &csrf, email, failed })?;
     let cookie = Cookie::build(CSRF_COOKIE, csrf.clone())
         .path("/sign-in")

@@ -76,7 +76,7 @@ fn page(
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
     let template = NewCaseTemplate {
-        page: Page::for_user(state.i18n.catalogue(user.lang), user, "new"),
+        page: Page::for_user(state, user, "new"),
         form,
         errors,
         categories: Category::ALL,
@@ -134,7 +134,7 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
         }
         return page(&state, &user, StatusCode::OK, typed, FieldErrors::default());
     }
-    let new_case = match typed.parse(db::now()) {
+    let new_case = match typed.parse(db::now(), state.tz) {
         Ok(case) => case,
         Err(errors) => {
             return page(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, typed, errors);

@@ -132,7 +132,7 @@ pub async fn get(
         .iter()
         .any(|f| !query.get(f).is_empty());
     let template = ListTemplate {
-        page: Page::for_user(state.i18n.catalogue(user.lang), &user, "cases"),
+        page: Page::for_user(&state, &user, "cases"),
         query,
         rows,
         next,

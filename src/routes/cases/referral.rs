@@ -9,7 +9,7 @@ use crate::db::{
     events::{self, EventKind, NewEvent},
 };
 use crate::domain::new_case::{FieldErrors, MAX_SHORT_TEXT};
-use crate::domain::reported_item::parse_seen_at;
+use crate::domain::reported_item::parse_local_time;
 use crate::error::AppError;
 use crate::routes::form::Posted;
 use crate::startup::AppState;
@@ -25,8 +25,9 @@ pub async fn post(
     let mut errors = FieldErrors::default();
     let authority = text_field(&form, "authority", MAX_SHORT_TEXT, true, &mut errors);
     let authority_reference = text_field(&form, "authority_reference", MAX_SHORT_TEXT, false, &mut errors);
-    let referred_at =
-        parse_seen_at(form.get("referred_at"), db::now()).map_err(|key| errors.add("referred_at", key)).ok();
+    let referred_at = parse_local_time(form.get("referred_at"), db::now(), state.tz)
+        .map_err(|key| errors.add("referred_at", key))
+        .ok();
     let reference = reference.into_inner();
     let actor = user.clone();
     let lookup = reference.clone();
@@ -40,7 +41,7 @@ pub async fn post(
                 return Ok(Err(Refusal::Fields(errors)));
             }
             let detail =
-                format!("{}|{}", referred_at.format("%Y-%m-%d %H:%M UTC"), authority_reference.unwrap_or_default());
+                format!("{}|{}", referred_at.format("%Y-%m-%dT%H:%M:%S"), authority_reference.unwrap_or_default());
             events::record(
                 conn,
                 &NewEvent {

@@ -102,10 +102,15 @@ impl ShowTemplate<'_> {
     }
 
     /// A referral's detail: when, and the authority's reference.
+    /// A referral's detail: when (stored in UTC, shown in the portal's zone), and the
+    /// authority's reference.
     fn referral_parts(&self, entry: &TimelineEntry) -> (String, String) {
         let detail = entry.detail.as_deref().unwrap_or("");
         let (at, reference) = detail.split_once('|').unwrap_or((detail, ""));
-        (at.to_owned(), reference.to_owned())
+        let at = chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%dT%H:%M:%S")
+            .map(|at| self.page.time(&at))
+            .unwrap_or_else(|_| at.to_owned());
+        (at, reference.to_owned())
     }
 
     fn status_detail(&self, entry: &TimelineEntry) -> String {
@@ -179,10 +184,9 @@ pub async fn render_case(
     // Only a staff view writes (its audit event); a partner's view takes no write lock.
     let loaded = if record_view { state.tx(load).await? } else { state.db(load).await? };
     let actions = loaded.case.status.available(user.side(), &loaded.case.clock(db::now()));
-    let t = state.i18n.catalogue(user.lang);
     let status = feedback.status.unwrap_or(StatusCode::OK);
     let template = ShowTemplate {
-        page: Page::for_user(t, &user, "cases"),
+        page: Page::for_user(state, &user, "cases"),
         filer: loaded.names.get(&loaded.case.filed_by).cloned().unwrap_or_default(),
         assignee: loaded.case.assignee_id.and_then(|id| loaded.names.get(&id).cloned()),
         organisation: loaded.organisation,
