@@ -90,6 +90,7 @@ async fn partners_never_see_internal_notes_anywhere(app: TestApp) {
         for page in [
             path.clone(),
             format!("{path}?filed=1"),
+            format!("{path}?views=all"),
             "/cases".into(),
             "/cases?q=offender".into(),
             "/cases?q=internal-only".into(),

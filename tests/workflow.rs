@@ -187,6 +187,22 @@ async fn a_withdrawal_reason_that_is_too_long_is_shown_in_place(app: TestApp) {
     assert!(alice.get(&format!("/cases/{reference}")).await.contains(">Submitted<"));
 }
 
+async fn every_staff_view_is_recorded_and_can_be_shown(app: TestApp) {
+    let cast = app.cast();
+    let mut alice = app.sign_in(&cast.alice).await;
+    let mut lea = app.sign_in(&cast.lea).await;
+    let reference = alice.file_case(&[]).await;
+    let path = format!("/cases/{reference}");
+    lea.get(&path).await;
+    lea.get(&path).await;
+    lea.post(&format!("{path}/assign"), &[("assignee", "me")]).await;
+    let compact = lea.get(&path).await;
+    let full = lea.get(&format!("{path}?views=all")).await;
+    assert_eq!(full.body.matches("Viewed the case.").count(), 4, "every view is on the full timeline");
+    assert_eq!(compact.body.matches("Viewed the case.").count(), 1, "views an action implies, or repeats, are folded");
+    assert!(compact.contains("Show every recorded view (2 more)"), "{}", compact.body);
+}
+
 async fn a_partner_withdraws_before_a_decision(app: TestApp) {
     let cast = app.cast();
     let mut alice = app.sign_in(&cast.alice).await;
@@ -262,5 +278,6 @@ on_both_backends!(
     an_empty_message_is_refused_in_place,
     a_referral_to_authorities_is_recorded_for_staff_only,
     concurrent_actions_on_one_case_apply_once,
+    every_staff_view_is_recorded_and_can_be_shown,
     a_withdrawal_reason_that_is_too_long_is_shown_in_place,
 );

@@ -104,19 +104,28 @@ pub fn timeline(conn: &mut DbConnection, case: CaseId, audience: Audience) -> Qu
         .collect()
 }
 
-/// The timeline as shown: a staff member's view immediately followed by their own action on
-/// the case is implied by that action and left out of the display (every view stays recorded).
+/// The timeline as shown: a run of views by one staff member appears once, and not at all when
+/// that person's own action follows it (the action shows they saw the case). Every view stays
+/// recorded; `?views=all` shows them all.
 pub fn for_display(entries: Vec<TimelineEntry>) -> Vec<TimelineEntry> {
-    let mut shown: Vec<TimelineEntry> = Vec::with_capacity(entries.len());
-    let mut entries = entries.into_iter().peekable();
-    while let Some(entry) = entries.next() {
-        let implied = entry.kind == EventKind::Viewed
-            && entries.peek().is_some_and(|next| next.actor == entry.actor && next.kind != EventKind::Viewed);
-        let repeated = entry.kind == EventKind::Viewed
-            && shown.last().is_some_and(|last| last.kind == EventKind::Viewed && last.actor == entry.actor);
-        if !implied && !repeated {
-            shown.push(entry);
+    let mut shown = Vec::with_capacity(entries.len());
+    let mut index = 0;
+    while index < entries.len() {
+        let entry = &entries[index];
+        if entry.kind != EventKind::Viewed {
+            shown.push(entry.clone());
+            index += 1;
+            continue;
         }
+        let run_end = entries[index..]
+            .iter()
+            .position(|e| e.kind != EventKind::Viewed || e.actor != entry.actor)
+            .map_or(entries.len(), |offset| index + offset);
+        let implied = entries.get(run_end).is_some_and(|next| next.actor == entry.actor);
+        if !implied {
+            shown.push(entry.clone());
+        }
+        index = run_end;
     }
     shown
 }
@@ -151,6 +160,7 @@ mod tests {
     fn views_implied_by_an_action_or_repeated_are_not_displayed() {
         let timeline = vec![
             entry(EventKind::Filed, 1),
+            entry(EventKind::Viewed, 2),
             entry(EventKind::Viewed, 2),
             entry(EventKind::Assigned, 2),
             entry(EventKind::Viewed, 3),

@@ -32,6 +32,8 @@ pub struct Feedback {
     pub errors: FieldErrors,
     pub form: FormData,
     pub just_filed: bool,
+    /// Staff asked for every recorded view, not only those no action implies.
+    pub all_views: bool,
 }
 
 #[derive(Template)]
@@ -44,6 +46,8 @@ struct ShowTemplate<'a> {
     assignee: Option<String>,
     items: Vec<ReportedItem>,
     timeline: Vec<TimelineEntry>,
+    /// How many recorded views the compact timeline leaves out.
+    hidden_views: usize,
     actions: Vec<Action>,
     staff: Vec<(UserId, String)>,
     outcomes: &'static [Outcome],
@@ -185,19 +189,25 @@ pub async fn render_case(
     let loaded = if record_view { state.tx(load).await? } else { state.db(load).await? };
     let actions = loaded.case.status.available(user.side(), &loaded.case.clock(db::now()));
     let status = feedback.status.unwrap_or(StatusCode::OK);
-    let template = ShowTemplate {
+    let mut template = ShowTemplate {
         page: Page::for_user(state, &user, "cases"),
         filer: loaded.names.get(&loaded.case.filed_by).cloned().unwrap_or_default(),
         assignee: loaded.case.assignee_id.and_then(|id| loaded.names.get(&id).cloned()),
         organisation: loaded.organisation,
         items: loaded.items,
-        timeline: events::for_display(loaded.timeline),
+        hidden_views: 0,
+        timeline: loaded.timeline,
         staff: loaded.staff,
         case: loaded.case,
         actions,
         outcomes: Outcome::ALL,
         feedback,
     };
+    if !template.feedback.all_views {
+        let recorded = template.timeline.len();
+        template.timeline = events::for_display(std::mem::take(&mut template.timeline));
+        template.hidden_views = recorded - template.timeline.len();
+    }
     render(status, &template)
 }
 
@@ -209,6 +219,10 @@ pub async fn get(
     reference: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let query = FormData::from_query(&request)?;
-    let feedback = Feedback { just_filed: query.get("filed") == "1", ..Feedback::default() };
+    let feedback = Feedback {
+        just_filed: query.get("filed") == "1",
+        all_views: query.get("views") == "all",
+        ..Feedback::default()
+    };
     render_case(&state, user, reference.into_inner(), feedback, true).await
 }
