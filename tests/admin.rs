@@ -192,7 +192,34 @@ async fn the_command_line_creates_the_first_admin(app: TestApp) {
     assert!(dana.get("/cases").await.contains("Delta Helpline"));
 }
 
+async fn a_partner_admin_disables_a_user_of_their_organisation_only(app: TestApp) {
+    let cast = app.cast();
+    let mut alice = app.sign_in(&cast.alice).await;
+    let mut anna = app.sign_in(&cast.anna).await;
+    let team = anna.get("/team").await;
+    assert_eq!(team.status, 200);
+    assert!(team.contains(&cast.alice.email) && !team.contains(&cast.bob.email), "only Alpha's users are listed");
+    assert_eq!(anna.post(&format!("/team/{}/disable", cast.alice.id), &[]).await.status, 303);
+    assert_eq!(alice.get("/cases").await.location.as_deref(), Some("/sign-in"), "the disabled user is signed out");
+
+    let mut bob = app.sign_in(&cast.bob).await;
+    let other = anna.post(&format!("/team/{}/disable", cast.bob.id), &[]).await;
+    assert_eq!(other.status, 404, "another organisation's user does not exist for a partner admin");
+    let staff = anna.post(&format!("/team/{}/disable", cast.lea.id), &[]).await;
+    assert_eq!(staff.status, 404);
+    assert_eq!(bob.get("/cases").await.status, 200, "Bob is untouched");
+    assert_eq!(anna.post(&format!("/team/{}/disable", cast.anna.id), &[]).await.status, 400);
+    assert_eq!(anna.post("/team/nobody/disable", &[]).await.status, 404);
+
+    for (account, path) in [(&cast.bob, "/team"), (&cast.lea, "/team"), (&cast.max, "/team")] {
+        assert_eq!(app.sign_in(account).await.get(path).await.status, 404, "{} on {path}", account.email);
+    }
+    assert_eq!(anna.post(&format!("/team/{}/enable", cast.alice.id), &[]).await.status, 303);
+    assert_eq!(app.client().sign_in(&cast.alice.email, support::PASSWORD).await.status, 303);
+}
+
 on_both_backends!(
+    a_partner_admin_disables_a_user_of_their_organisation_only,
     an_admin_adds_an_organisation_and_a_user_who_can_then_sign_in,
     the_command_line_creates_the_first_admin
 );

@@ -52,13 +52,18 @@ pub fn email_taken(conn: &mut DbConnection, email: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(users::table.filter(users::email.eq(email)))).get_result(conn)
 }
 
-/// Every user with their organisation's name, for the admin page.
-pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<UserSummary>> {
-    let rows: Vec<(i64, String, String, String, String, Option<NaiveDateTime>)> = users::table
+/// Users with their organisation's name: every one (platform admins), or one organisation's
+/// (a partner admin's team), filtered in SQL.
+pub fn list(conn: &mut DbConnection, organisation: Option<OrgId>) -> QueryResult<Vec<UserSummary>> {
+    let mut query = users::table
         .inner_join(organisations::table)
         .order((organisations::name.asc(), users::display_name.asc()))
         .select((users::id, users::email, users::display_name, users::role, organisations::name, users::disabled_at))
-        .load(conn)?;
+        .into_boxed();
+    if let Some(org) = organisation {
+        query = query.filter(users::organisation_id.eq(org.0));
+    }
+    let rows: Vec<(i64, String, String, String, String, Option<NaiveDateTime>)> = query.load(conn)?;
     rows.into_iter()
         .map(|(id, email, display_name, role, organisation, disabled_at)| {
             Ok(UserSummary {

@@ -9,6 +9,7 @@ pub mod home;
 pub mod page;
 pub mod settings;
 pub mod static_files;
+pub mod team;
 
 use actix_web::web;
 
@@ -32,6 +33,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/cases/{reference}/assign", web::post().to(cases::assign::post))
         .route("/cases/{reference}/decision", web::post().to(cases::decide::post))
         .route("/cases/{reference}/referral", web::post().to(cases::referral::post))
+        .route("/team", web::get().to(team::members::get))
+        .route("/team/{id}/disable", web::post().to(team::members::disable))
+        .route("/team/{id}/enable", web::post().to(team::members::enable))
         .route("/admin/organisations", web::get().to(admin::organisations::get))
         .route("/admin/organisations", web::post().to(admin::organisations::post))
         .route("/admin/users", web::get().to(admin::users::get))

@@ -44,6 +44,10 @@ impl<'a> Page<'a> {
         self.user.is_some_and(|u| u.role.is_staff())
     }
 
+    pub fn is_partner_admin(&self) -> bool {
+        self.user.is_some_and(|u| u.role == crate::domain::role::Role::PartnerAdmin)
+    }
+
     pub fn is_platform_admin(&self) -> bool {
         self.user.is_some_and(|u| u.role.is_platform_admin())
     }

@@ -46,7 +46,7 @@ async fn show(
     errors: FieldErrors,
     generated: Option<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let (users, organisations) = state.db(|conn| Ok((users::all(conn)?, organisations::all(conn)?))).await?;
+    let (users, organisations) = state.db(|conn| Ok((users::list(conn, None)?, organisations::all(conn)?))).await?;
     let template = UsersTemplate {
         page: Page::for_user(state, user, "users"),
         users,

@@ -1,0 +1,83 @@
+//! `GET /team` and `POST /team/{id}/disable|enable`: a partner admin sees the users of their
+//! organisation and can disable one (ending their sessions at once) or enable them again. A user
+//! of another organisation is exactly as absent as one that does not exist.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use crate::auth::current_user::CurrentUser;
+use crate::db::users::{self, UserSummary};
+use crate::db::{self};
+use crate::domain::ids::UserId;
+use crate::domain::role::Role;
+use crate::error::AppError;
+use crate::routes::form::Posted;
+use crate::routes::page::{Page, render, see_other};
+use crate::startup::AppState;
+
+#[derive(Template)]
+#[template(path = "team/members.html")]
+struct TeamTemplate<'a> {
+    page: Page<'a>,
+    members: Vec<UserSummary>,
+}
+
+impl TeamTemplate<'_> {
+    fn is_me(&self, member: &UserSummary) -> bool {
+        self.page.user.is_some_and(|u| u.user_id == member.id)
+    }
+}
+
+fn ensure_partner_admin(user: &CurrentUser) -> Result<(), AppError> {
+    if user.user.role == Role::PartnerAdmin { Ok(()) } else { Err(AppError::NotFound) }
+}
+
+pub async fn get(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
+    ensure_partner_admin(&user)?;
+    let organisation = user.user.organisation_id;
+    let members = state.db(move |conn| Ok(users::list(conn, Some(organisation))?)).await?;
+    render(StatusCode::OK, &TeamTemplate { page: Page::for_user(&state, &user, "team"), members })
+}
+
+async fn set_enabled(state: &AppState, posted: Posted, id: &str, enabled: bool) -> Result<HttpResponse, AppError> {
+    let Posted { user, .. } = posted;
+    ensure_partner_admin(&user)?;
+    let target = UserId(id.parse().map_err(|_| AppError::NotFound)?);
+    if target == user.user.user_id {
+        return Err(AppError::BadRequest("error_page.cannot_disable_self"));
+    }
+    let organisation = user.user.organisation_id;
+    state
+        .tx(move |conn| {
+            if users::organisation_of(conn, target)? != Some(organisation) {
+                return Err(AppError::NotFound);
+            }
+            if enabled {
+                users::enable(conn, target)?;
+            } else {
+                users::disable(conn, target, db::now())?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(see_other("/team"))
+}
+
+#[tracing::instrument(skip_all, fields(user = %id))]
+pub async fn disable(
+    state: web::Data<AppState>,
+    posted: Posted,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    set_enabled(&state, posted, &id, false).await
+}
+
+#[tracing::instrument(skip_all, fields(user = %id))]
+pub async fn enable(
+    state: web::Data<AppState>,
+    posted: Posted,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    set_enabled(&state, posted, &id, true).await
+}

@@ -1,0 +1,3 @@
+//! A partner admin's own organisation: its users, whom they may disable and enable.
+
+pub mod members;
