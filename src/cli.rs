@@ -14,6 +14,7 @@ use crate::db::{self, DbConnection, organisations, users};
 use crate::domain::account::NewAccount;
 use crate::domain::category::Category;
 use crate::domain::role::OrgKind;
+use crate::i18n::{I18n, Lang};
 use crate::startup::Application;
 
 #[derive(Parser)]
@@ -164,6 +165,15 @@ fn org_command(conn: &mut DbConnection, command: OrgCommand) -> Result<(), Strin
     Ok(())
 }
 
+/// The command-line flag that carries a form field.
+fn cli_flag(field: &str) -> &str {
+    match field {
+        "display_name" => "name",
+        "password" => "password-stdin",
+        other => other,
+    }
+}
+
 fn user_command(conn: &mut DbConnection, command: UserCommand) -> Result<(), String> {
     let UserCommand::Add { email, name, role, org, password_stdin } = command;
     let (clear, generated) = if password_stdin {
@@ -173,8 +183,18 @@ fn user_command(conn: &mut DbConnection, command: UserCommand) -> Result<(), Str
     } else {
         (password::generate(), true)
     };
-    let account = NewAccount::parse(&email, &name, &role, &clear)
-        .map_err(|errors| errors.iter().map(|(field, key)| format!("{field}: {key}")).collect::<Vec<_>>().join("; "))?;
+    let account = NewAccount::parse(&email, &name, &role, &clear).map_err(|errors| {
+        let i18n = I18n::load().unwrap_or_else(|_| I18n::empty());
+        let t = i18n.catalogue(Lang::En);
+        errors
+            .iter()
+            .map(|(field, key)| format!("--{}: {}", cli_flag(field), t.get(key)))
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    if account.role.is_staff() && org.is_some() {
+        return Err("staff roles belong to the platform: leave out --org".into());
+    }
     let organisation = if account.role.is_staff() {
         organisations::platform(conn).map_err(|e| e.to_string())?.ok_or("the platform organisation is missing")?
     } else {

@@ -98,6 +98,9 @@ impl Application {
                     DefaultHeaders::new()
                         .add(("X-Content-Type-Options", "nosniff"))
                         .add(("Referrer-Policy", "no-referrer"))
+                        // Case pages and generated passwords must not linger in caches; the
+                        // stylesheet sets its own caching.
+                        .add(("Cache-Control", "no-store"))
                         .add(("X-Frame-Options", "DENY"))
                         .add((
                             "Content-Security-Policy",

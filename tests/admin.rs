@@ -184,7 +184,12 @@ async fn the_command_line_creates_the_first_admin(app: TestApp) {
         ],
         Some("short\n"),
     );
-    assert!(!ok && err.contains("password"), "{err}");
+    assert!(!ok && err.contains("--password-stdin: The password needs at least 12 characters."), "{err}");
+    let (ok, _, err) = run(
+        &["user", "add", "--email", "x@platform.test", "--name", "X", "--role", "liaison", "--org", "Delta Helpline"],
+        None,
+    );
+    assert!(!ok && err.contains("leave out --org"), "{err}");
 
     assert_eq!(app.client().sign_in("root@platform.test", &password).await.status, 303);
     let mut dana = app.client();
@@ -216,6 +221,13 @@ async fn a_partner_admin_disables_a_user_of_their_organisation_only(app: TestApp
     }
     assert_eq!(anna.post(&format!("/team/{}/enable", cast.alice.id), &[]).await.status, 303);
     assert_eq!(app.client().sign_in(&cast.alice.email, support::PASSWORD).await.status, 303);
+
+    let mut max = app.sign_in(&cast.max).await;
+    assert_eq!(max.post(&format!("/admin/users/{}/disable", cast.alice.id), &[]).await.status, 303);
+    let undo = anna.post(&format!("/team/{}/enable", cast.alice.id), &[]).await;
+    assert_eq!(undo.status, 400, "a partner admin cannot undo the platform's decision");
+    assert!(undo.contains("only the platform can enable it again"));
+    assert_eq!(app.client().sign_in(&cast.alice.email, support::PASSWORD).await.status, 401);
 }
 
 on_both_backends!(

@@ -103,6 +103,10 @@ async fn invalid_utf8_and_unknown_choices_get_a_clear_error(app: TestApp) {
     assert_eq!(response.status, 422);
     assert!(response.contains("id=\"urgency-error\">This is not one of the choices offered."));
     assert!(response.contains("id=\"age_band-error\">This is not one of the choices offered."));
+    let nul = alice.get("/cases?q=a%00b").await;
+    assert_eq!(nul.status, 400, "NUL is no text, on either database");
+    assert_eq!(alice.get("/cases/ESC%00").await.status, 404);
+    assert_eq!(alice.post("/cases/ESC-2026-%00/messages", &[("body", "x")]).await.status, 404);
     let list = alice.get("/cases?status=lost").await;
     assert_eq!(list.status, 400);
     assert!(list.contains("One of the filters is not valid"));

@@ -106,6 +106,11 @@ async fn filters_and_search_narrow_the_list(app: TestApp) {
     assert_eq!(references_in(&lea.get("/cases?status=in_review").await.body), vec![doxxing.clone()]);
     assert_eq!(references_in(&lea.get("/cases?assignee=none").await.body).len(), 2);
     assert_eq!(lea.get("/cases?assignee=someone").await.status, 400);
+
+    bob.post(&format!("/cases/{beta}/transition"), &[("action", "withdraw")]).await;
+    assert!(!lea.get("/cases").await.contains(&beta), "staff work the open cases by default");
+    assert!(lea.get("/cases?status=all").await.contains(&beta));
+    assert!(bob.get("/cases").await.contains(&beta), "partners follow all their cases by default");
     assert_eq!(lea.get("/cases?after=garbage").await.status, 400);
 }
 

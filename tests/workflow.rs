@@ -40,7 +40,8 @@ async fn a_request_for_information_pauses_until_the_partner_answers(app: TestApp
     assert!(missing.contains("id=\"request_information-error\">This field is required."));
     lea.post(&format!("{path}/transition"), &[("action", "request_information"), ("message", "Which school?")]).await;
     let page = alice.get(&path).await;
-    assert!(page.contains("Awaiting the partner&#39;s answer") && page.contains("Which school?"));
+    assert!(page.contains("Waiting for your answer") && page.contains("Which school?"));
+    assert!(page.contains("The platform team asked you for information"));
     alice.post(&format!("{path}/messages"), &[("body", "Collège Jean Moulin.")]).await;
     let page = lea.get(&path).await;
     assert!(page.contains("Status changed from Awaiting the partner&#39;s answer to In review."), "{}", page.body);
@@ -148,7 +149,17 @@ async fn a_contested_decision_goes_back_to_a_liaison(app: TestApp) {
 
     // The revised decision may be contested once more; once confirmed, no further contest.
     alice.post(&format!("{path}/transition"), &[("action", "contest"), ("message", "Still visible.")]).await;
-    assert_eq!(lea.post(&format!("{path}/transition"), &[("action", "confirm_decision")]).await.status, 303);
+    let bare = lea.post(&format!("{path}/transition"), &[("action", "confirm_decision")]).await;
+    assert_eq!(bare.status, 422, "confirming a contested decision needs reasons");
+    assert!(bare.contains("id=\"confirm_decision-error\">This field is required."));
+    let confirmed = lea
+        .post(
+            &format!("{path}/transition"),
+            &[("action", "confirm_decision"), ("message", "The post is gone; the account stays under review.")],
+        )
+        .await;
+    assert_eq!(confirmed.status, 303);
+    assert!(alice.get(&path).await.contains("The post is gone; the account stays under review."));
     let again = alice.post(&format!("{path}/transition"), &[("action", "contest"), ("message", "Once more.")]).await;
     assert_eq!(again.status, 409);
     assert!(again.contains("already contested and reviewed"));
@@ -212,7 +223,17 @@ async fn a_partner_withdraws_before_a_decision(app: TestApp) {
         alice.post(&format!("{path}/transition"), &[("action", "withdraw"), ("message", "Filed twice.")]).await;
     assert_eq!(withdrawn.status, 303);
     let page = alice.get(&path).await;
-    assert!(page.contains(">Withdrawn<") && page.contains("Filed twice."));
+    assert!(page.contains(">Withdrawn by the partner<") && page.contains("Filed twice."));
+
+    let late = alice.post(&format!("{path}/messages"), &[("body", "It started again.")]).await;
+    assert_eq!(late.status, 409, "nobody would read a message on a finished case");
+    assert!(late.contains("Reopen it"));
+    assert!(late.contains(">It started again.</textarea>"), "the message is kept for the partner");
+    let reopened =
+        alice.post(&format!("{path}/transition"), &[("action", "reopen"), ("message", "It started again.")]).await;
+    assert_eq!(reopened.status, 303);
+    let page = alice.get(&path).await;
+    assert!(page.contains(">Reopened<") && page.contains("It started again."));
 }
 
 async fn a_forbidden_transition_is_refused_and_changes_nothing(app: TestApp) {

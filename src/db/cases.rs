@@ -1,11 +1,12 @@
 //! Cases: storing a new escalation, finding one within the reader's scope, and the keyset-paged lists.
 
-use chrono::{Datelike, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{cases, organisations, users};
 use super::{Db, DbConnection, decode};
 use crate::domain::case_fields::{AgeBand, Ground, Urgency};
+use crate::domain::case_reference::CaseReference;
 use crate::domain::case_status::{CaseStatus, Clock};
 use crate::domain::category::Category;
 use crate::domain::ids::{CaseId, OrgId, UserId};
@@ -138,22 +139,16 @@ struct CaseInsert<'a> {
     updated_at: NaiveDateTime,
 }
 
-/// Symbols of a reference: digits and capitals without I, L, O and U, which read as others.
-const REFERENCE_SYMBOLS: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-/// A new human-friendly reference: `ESC-<year of receipt>-<7 random symbols>`. Random, so that
-/// it tells nothing about how many cases anyone files; 34 billion per year, checked for reuse.
+/// A new reference for a case received `received_at`: random, so that it tells nothing about
+/// how many cases anyone files (34 billion per year), and checked for reuse.
 fn new_reference(conn: &mut DbConnection, received_at: NaiveDateTime) -> QueryResult<String> {
     loop {
-        let symbols: String = crate::auth::tokens::random_bytes::<7>()
-            .iter()
-            .map(|byte| REFERENCE_SYMBOLS[usize::from(byte % 32)] as char)
-            .collect();
-        let reference = format!("ESC-{}-{symbols}", received_at.year());
-        let taken: bool = diesel::select(diesel::dsl::exists(cases::table.filter(cases::reference.eq(&reference))))
-            .get_result(conn)?;
+        let reference = CaseReference::new(received_at, crate::auth::tokens::random_bytes::<7>());
+        let taken: bool =
+            diesel::select(diesel::dsl::exists(cases::table.filter(cases::reference.eq(reference.as_str()))))
+                .get_result(conn)?;
         if !taken {
-            return Ok(reference);
+            return Ok(reference.as_str().to_owned());
         }
     }
 }
@@ -210,9 +205,13 @@ fn scoped(scope: Scope) -> cases::BoxedQuery<'static, Db> {
 
 /// The case with this reference if the reader's scope includes it; another organisation's case
 /// is exactly as absent as one that does not exist.
-pub fn find_by_reference(conn: &mut DbConnection, reference: &str, scope: Scope) -> QueryResult<Option<Case>> {
+pub fn find_by_reference(
+    conn: &mut DbConnection,
+    reference: &CaseReference,
+    scope: Scope,
+) -> QueryResult<Option<Case>> {
     scoped(scope)
-        .filter(cases::reference.eq(reference.to_owned()))
+        .filter(cases::reference.eq(reference.as_str().to_owned()))
         .select(CaseRow::as_select())
         .first(conn)
         .optional()?
@@ -299,7 +298,8 @@ impl Cursor {
 /// A list request: the reader's scope, then the filters they chose.
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
-    pub status: Option<CaseStatus>,
+    /// The statuses to show; empty means every status.
+    pub statuses: Vec<CaseStatus>,
     pub category: Option<Category>,
     pub urgency: Option<Urgency>,
     pub assignee: Option<AssigneeFilter>,
@@ -351,8 +351,8 @@ pub fn list(
     page_size: i64,
 ) -> QueryResult<(Vec<CaseSummary>, bool)> {
     let mut query = scoped(scope);
-    if let Some(status) = filter.status {
-        query = query.filter(cases::status.eq(status.code()));
+    if !filter.statuses.is_empty() {
+        query = query.filter(cases::status.eq_any(filter.statuses.iter().map(|s| s.code()).collect::<Vec<_>>()));
     }
     if let Some(category) = filter.category {
         query = query.filter(cases::category.eq(category.code()));
@@ -380,14 +380,15 @@ pub fn list(
             query = query.filter(
                 cases::priority
                     .gt(after.priority.code())
-                    .or(cases::priority.eq(after.priority.code()).and(cases::id.lt(after.id.0))),
+                    .or(cases::priority.eq(after.priority.code()).and(cases::id.gt(after.id.0))),
             )
         }
         (_, None) => {}
     }
     query = match filter.sort {
         Sort::Newest => query.order(cases::id.desc()),
-        Sort::Urgency => query.order((cases::priority.asc(), cases::id.desc())),
+        // Most urgent first, and within a priority the one waiting longest.
+        Sort::Urgency => query.order((cases::priority.asc(), cases::id.asc())),
     };
     let ids: Vec<i64> = query.select(cases::id).limit(page_size + 1).load(conn)?;
     let more = ids.len() as i64 > page_size;

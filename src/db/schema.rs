@@ -23,6 +23,7 @@ diesel::table! {
         role -> Text,
         locale -> Nullable<Text>,
         disabled_at -> Nullable<Timestamp>,
+        disabled_by -> Nullable<BigInt>,
         created_at -> Timestamp,
     }
 }

@@ -103,16 +103,27 @@ pub fn is_active_staff(conn: &mut DbConnection, id: UserId) -> QueryResult<bool>
 }
 
 /// Disables a user and ends every session they have, in the caller's transaction.
-pub fn disable(conn: &mut DbConnection, id: UserId, at: NaiveDateTime) -> QueryResult<usize> {
+pub fn disable(conn: &mut DbConnection, id: UserId, at: NaiveDateTime, by: UserId) -> QueryResult<usize> {
     let changed = diesel::update(users::table.find(id.0).filter(users::disabled_at.is_null()))
-        .set(users::disabled_at.eq(Some(at)))
+        .set((users::disabled_at.eq(Some(at)), users::disabled_by.eq(Some(by.0))))
         .execute(conn)?;
     diesel::delete(sessions::table.filter(sessions::user_id.eq(id.0))).execute(conn)?;
     Ok(changed)
 }
 
 pub fn enable(conn: &mut DbConnection, id: UserId) -> QueryResult<usize> {
-    diesel::update(users::table.find(id.0)).set(users::disabled_at.eq(None::<NaiveDateTime>)).execute(conn)
+    diesel::update(users::table.find(id.0))
+        .set((users::disabled_at.eq(None::<NaiveDateTime>), users::disabled_by.eq(None::<i64>)))
+        .execute(conn)
+}
+
+/// The organisation of whoever disabled this user, if they are disabled.
+pub fn disabled_by_organisation(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<OrgId>> {
+    let by: Option<Option<i64>> = users::table.find(id.0).select(users::disabled_by).first(conn).optional()?;
+    match by.flatten() {
+        Some(by) => organisation_of(conn, UserId(by)),
+        None => Ok(None),
+    }
 }
 
 pub fn set_locale(conn: &mut DbConnection, id: UserId, locale: Option<&str>) -> QueryResult<usize> {

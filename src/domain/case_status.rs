@@ -123,7 +123,8 @@ impl CaseStatus {
             (Action::Decide, status) if status.is_open() || status == Contested => Ok(Decided),
             (Action::ConfirmDecision, Contested) => Ok(Decided),
             (Action::Close, Decided) => Ok(Closed),
-            (Action::Withdraw, status) if status.is_open() => Ok(Withdrawn),
+            // Withdrawing is for cases not yet decided; a reopened decided case is closed again instead.
+            (Action::Withdraw, status) if status.is_open() && clock.decided_at.is_none() => Ok(Withdrawn),
             (Action::Reopen, Closed | Withdrawn) if side == Side::Staff => Ok(Reopened),
             (Action::Reopen, Closed | Withdrawn) => {
                 if within(clock.closed_at, REOPEN_WINDOW, clock.now) {
@@ -191,6 +192,16 @@ mod tests {
             Err(TransitionError::WrongSide { action: Action::Decide })
         );
         assert!(CaseStatus::InReview.apply(Action::Withdraw, Side::Staff, &c).is_err());
+        let undecided = Clock { decided_at: None, ..c };
+        assert_eq!(CaseStatus::InReview.apply(Action::Withdraw, Side::Partner, &undecided), Ok(CaseStatus::Withdrawn));
+    }
+
+    #[test]
+    fn a_reopened_case_that_was_decided_cannot_be_withdrawn() {
+        let decided = clock(1);
+        assert!(CaseStatus::Reopened.apply(Action::Withdraw, Side::Partner, &decided).is_err());
+        let undecided = Clock { decided_at: None, ..clock(1) };
+        assert_eq!(CaseStatus::Reopened.apply(Action::Withdraw, Side::Partner, &undecided), Ok(CaseStatus::Withdrawn));
     }
 
     #[test]
@@ -234,7 +245,7 @@ mod tests {
 
     #[test]
     fn available_actions_are_exactly_the_ones_that_apply() {
-        let actions = CaseStatus::Submitted.available(Side::Partner, &clock(1));
+        let actions = CaseStatus::Submitted.available(Side::Partner, &Clock { decided_at: None, ..clock(1) });
         assert_eq!(actions, vec![Action::Withdraw]);
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod case_fields;
+pub mod case_reference;
 pub mod case_status;
 pub mod category;
 pub mod email_address;

@@ -133,12 +133,14 @@ impl CaseForm {
     pub fn parse(&self, now: NaiveDateTime, tz: Tz) -> Result<NewCase, FieldErrors> {
         let mut errors = FieldErrors::default();
         let category = choice(&mut errors, "category", &self.category, Category::parse);
-        let urgency = choice(&mut errors, "urgency", &self.urgency, Urgency::parse);
-        let age_band = choice(&mut errors, "age_band", &self.age_band, AgeBand::parse);
-        if category == Some(Category::AdultIntimateImages) && age_band.is_some_and(AgeBand::is_minor) {
+        if category == Some(Category::AdultIntimateImages)
+            && AgeBand::parse(&self.age_band).is_some_and(AgeBand::is_minor)
+        {
             // Intimate images of anyone under 18 are child sexual abuse material: never the adult flow.
             errors.add("category", "error.minor_not_adult_flow");
         }
+        let urgency = choice(&mut errors, "urgency", &self.urgency, Urgency::parse);
+        let age_band = choice(&mut errors, "age_band", &self.age_band, AgeBand::parse);
         let ground = choice(&mut errors, "ground", &self.ground, Ground::parse);
         let explanation = match clean_text(&self.explanation, MAX_EXPLANATION) {
             Ok(text) if text.is_empty() => {

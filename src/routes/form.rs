@@ -22,6 +22,10 @@ pub struct FormData {
 fn decode(raw: &[u8]) -> Result<String, AppError> {
     let spaced: Vec<u8> = raw.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
     let bytes: Vec<u8> = percent_decode(&spaced).collect();
+    // NUL is not text: no form of ours sends it and PostgreSQL cannot store it.
+    if bytes.contains(&0) {
+        return Err(AppError::BadRequest("error_page.invalid_utf8"));
+    }
     String::from_utf8(bytes).map_err(|_| AppError::BadRequest("error_page.invalid_utf8"))
 }
 
@@ -111,7 +115,8 @@ mod tests {
     }
 
     #[test]
-    fn invalid_utf8_is_refused() {
+    fn invalid_utf8_and_nul_are_refused() {
         assert!(matches!(FormData::parse(b"a=%FF%FE"), Err(AppError::BadRequest("error_page.invalid_utf8"))));
+        assert!(matches!(FormData::parse(b"q=a%00b"), Err(AppError::BadRequest("error_page.invalid_utf8"))));
     }
 }

@@ -52,6 +52,13 @@ impl<'a> Page<'a> {
         self.user.is_some_and(|u| u.role.is_platform_admin())
     }
 
+    /// A status as this reader says it: a partner reads "waiting for your answer" where staff
+    /// read "awaiting the partner's answer".
+    pub fn status(&self, code: &str) -> String {
+        let own = format!("status_partner.{code}");
+        if !self.is_staff() && self.t.has(&own) { self.t.get(&own).to_owned() } else { self.t.label("status", code) }
+    }
+
     /// A stored UTC moment as shown to people, in the portal's zone: `2026-11-25 15:03 CET`.
     pub fn time(&self, at: &NaiveDateTime) -> String {
         at.and_utc().with_timezone(&self.tz).format("%Y-%m-%d %H:%M %Z").to_string()

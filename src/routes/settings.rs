@@ -12,7 +12,7 @@ use crate::startup::AppState;
 /// Only a path of this site is a place to go back to: one leading `/`, then plain path and query
 /// characters; anything else (another site, control characters, `\\`) is refused.
 pub fn local_path(raw: &str) -> Option<&str> {
-    let plain = raw.bytes().all(|b| b.is_ascii_alphanumeric() || b"/-_.~?=&%".contains(&b));
+    let plain = raw.bytes().all(|b| b.is_ascii_alphanumeric() || b"/-_.~?=&%+,:@".contains(&b));
     (raw.starts_with('/') && !raw.starts_with("//") && plain).then_some(raw)
 }
 
@@ -36,6 +36,7 @@ mod tests {
     #[test]
     fn only_paths_of_this_site_are_places_to_go_back_to() {
         assert_eq!(local_path("/cases?status=closed&sort=urgency"), Some("/cases?status=closed&sort=urgency"));
+        assert_eq!(local_path("/cases?q=harassed+by&status="), Some("/cases?q=harassed+by&status="));
         for bad in ["//evil.example", "/\t/evil.example", "https://evil.example", "/\\evil", "/a\nb", "cases"] {
             assert_eq!(local_path(bad), None, "{bad:?}");
         }

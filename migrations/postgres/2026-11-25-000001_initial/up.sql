@@ -19,6 +19,8 @@ CREATE TABLE users (
     role TEXT NOT NULL,
     locale TEXT,
     disabled_at TIMESTAMP,
+    -- Who disabled the account: a partner admin may not undo what the platform decided.
+    disabled_by BIGINT REFERENCES users (id),
     created_at TIMESTAMP NOT NULL
 );
 CREATE INDEX users_organisation ON users (organisation_id);

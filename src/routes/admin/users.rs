@@ -128,15 +128,14 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
 async fn set_enabled(state: &AppState, posted: Posted, id: i64, enabled: bool) -> Result<HttpResponse, AppError> {
     posted.user.ensure_platform_admin()?;
     let target = UserId(id);
-    if target == posted.user.user.user_id {
+    let admin = posted.user.user.user_id;
+    if target == admin {
         return Err(AppError::BadRequest("error_page.cannot_disable_self"));
     }
     let changed = state
-        .tx(
-            move |conn| {
-                if enabled { Ok(users::enable(conn, target)?) } else { Ok(users::disable(conn, target, db::now())?) }
-            },
-        )
+        .tx(move |conn| {
+            if enabled { Ok(users::enable(conn, target)?) } else { Ok(users::disable(conn, target, db::now(), admin)?) }
+        })
         .await?;
     if changed == 0 && users_missing(state, target).await? {
         return Err(AppError::NotFound);

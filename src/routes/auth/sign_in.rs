@@ -26,11 +26,18 @@ struct SignInTemplate<'a> {
     csrf: &'a str,
     email: &'a str,
     failed: bool,
+    /// Where the form posts: keeps a language chosen on this page.
+    action: &'a str,
+}
+
+/// A language chosen with the links of the sign-in page (`?lang=fr`), if any.
+fn chosen_language(request: &HttpRequest) -> Option<Lang> {
+    let query = crate::routes::form::FormData::from_query(request).unwrap_or_default();
+    Lang::parse(query.get("lang"))
 }
 
 fn language(request: &HttpRequest) -> Lang {
-    let query = crate::routes::form::FormData::from_query(request).unwrap_or_default();
-    negotiate(Some(query.get("lang")).filter(|l| !l.is_empty()), request)
+    chosen_language(request).unwrap_or_else(|| negotiate(None, request))
 }
 
 fn respond(
@@ -42,7 +49,11 @@ fn respond(
 ) -> Result<HttpResponse, AppError> {
     let csrf = random_token();
     let page = Page::signed_out(state, language(request));
-    let mut response = render(status, &SignInTemplate { page, csrf: &csrf, email, failed })?;
+    let action = match chosen_language(request) {
+        Some(lang) => format!("/sign-in?lang={lang}"),
+        None => "/sign-in".to_owned(),
+    };
+    let mut response = render(status, &SignInTemplate { page, csrf: &csrf, email, failed, action: &action })?;
     let cookie = Cookie::build(CSRF_COOKIE, csrf.clone())
         .path("/sign-in")
         .http_only(true)
@@ -86,6 +97,7 @@ pub async fn submit(
             return respond(&state, &request, StatusCode::UNAUTHORIZED, &typed_email, true);
         }
     };
+    let chosen = chosen_language(&request);
     let token = random_token();
     let token_hash = hash_token(&token);
     let hours = state.settings.session_hours;
@@ -94,6 +106,10 @@ pub async fn submit(
             let now = db::now();
             let csrf = random_token();
             sessions::delete_expired_for_user(conn, crate::domain::ids::UserId(user_id), now)?;
+            if let Some(lang) = chosen {
+                // A language picked on the sign-in page is the user's choice from now on.
+                users::set_locale(conn, crate::domain::ids::UserId(user_id), Some(lang.code()))?;
+            }
             sessions::create(
                 conn,
                 &sessions::NewSession {

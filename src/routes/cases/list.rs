@@ -27,6 +27,8 @@ pub const PAGE_SIZE: i64 = 25;
 struct ListTemplate<'a> {
     page: Page<'a>,
     query: FormData,
+    /// The status filter in force, default included.
+    status: String,
     rows: Vec<CaseSummary>,
     next: Option<String>,
     /// The first page of the same list, with its filters and order.
@@ -50,6 +52,29 @@ fn choice<T>(query: &FormData, field: &str, parse: fn(&str) -> Option<T>) -> Res
         "" => Ok(None),
         raw => parse(raw).map(Some).ok_or(AppError::BadRequest("error_page.unknown_filter")),
     }
+}
+
+/// The status filter as chosen, or its default: staff work the open cases, partners follow all
+/// of theirs.
+fn status_choice(query: &FormData, staff: bool) -> String {
+    match query.get("status") {
+        "" if staff => "open".to_owned(),
+        "" => "all".to_owned(),
+        chosen => chosen.to_owned(),
+    }
+}
+
+/// `open` (not closed or withdrawn), `all`, or one status.
+fn statuses(choice: &str) -> Result<Vec<CaseStatus>, AppError> {
+    Ok(match choice {
+        "all" => Vec::new(),
+        "open" => CaseStatus::ALL
+            .iter()
+            .copied()
+            .filter(|s| !matches!(s, CaseStatus::Closed | CaseStatus::Withdrawn))
+            .collect(),
+        one => vec![CaseStatus::parse(one).ok_or(AppError::BadRequest("error_page.unknown_filter"))?],
+    })
 }
 
 /// The filters a reader asked for; a value no form of ours offers is a clear 400.
@@ -78,7 +103,7 @@ fn filter_from(query: &FormData, user: &CurrentUser) -> Result<CaseFilter, AppEr
     };
     let text = query.get("q").trim().to_lowercase();
     Ok(CaseFilter {
-        status: choice(query, "status", CaseStatus::parse)?,
+        statuses: statuses(&status_choice(query, staff))?,
         category: choice(query, "category", Category::parse)?,
         urgency: choice(query, "urgency", Urgency::parse)?,
         assignee: if staff { assignee } else { None },
@@ -133,6 +158,7 @@ pub async fn get(
         .any(|f| !query.get(f).is_empty());
     let template = ListTemplate {
         page: Page::for_user(&state, &user, "cases"),
+        status: status_choice(&query, staff),
         query,
         rows,
         next,

@@ -35,7 +35,12 @@ pub async fn post(
             let Some(body) = body else {
                 return Ok(Err(Refusal::Fields(errors)));
             };
-            let partner_answers = !actor.user.role.is_staff() && step.case.status == CaseStatus::AwaitingPartner;
+            let partner = !actor.user.role.is_staff();
+            if partner && matches!(step.case.status, CaseStatus::Closed | CaseStatus::Withdrawn) {
+                // Nobody works a finished case: a partner with news reopens it, which puts it back in the queue.
+                return Ok(Err(Refusal::Transition("transition.finished_case_message")));
+            }
+            let partner_answers = partner && step.case.status == CaseStatus::AwaitingPartner;
             let step = if partner_answers {
                 // A partner's answer hands the case back to the platform.
                 let answered = match step.apply(Action::ProvideInformation) {

@@ -13,12 +13,14 @@ pub mod transition;
 use crate::auth::current_user::CurrentUser;
 use crate::db::DbConnection;
 use crate::db::cases::{self, Case};
+use crate::domain::case_reference::CaseReference;
 use crate::error::AppError;
 
 /// The case with this reference if the user may see it; otherwise the same 404 as a case that
 /// does not exist.
 pub fn load_visible(conn: &mut DbConnection, user: &CurrentUser, reference: &str) -> Result<Case, AppError> {
-    cases::find_by_reference(conn, reference, user.scope())?.ok_or(AppError::NotFound)
+    let reference = CaseReference::parse(reference).ok_or(AppError::NotFound)?;
+    cases::find_by_reference(conn, &reference, user.scope())?.ok_or(AppError::NotFound)
 }
 
 /// Where a case's page is.

@@ -96,6 +96,14 @@ impl ShowTemplate<'_> {
         }
     }
 
+    fn is_me(&self, id: &UserId) -> bool {
+        self.page.user.is_some_and(|u| u.user_id == *id)
+    }
+
+    fn is_assignee(&self, id: &UserId) -> bool {
+        self.case.assignee_id == Some(*id)
+    }
+
     /// Whether the refused form was the internal-note form.
     fn was_note(&self) -> bool {
         self.feedback.form.checked("internal")
@@ -121,7 +129,7 @@ impl ShowTemplate<'_> {
         let t = self.page.t;
         match entry.detail.as_deref().and_then(|d| d.split_once('>')) {
             Some((from, to)) => {
-                t.fill("timeline.status_changed", &[("from", &t.label("status", from)), ("to", &t.label("status", to))])
+                t.fill("timeline.status_changed", &[("from", &self.page.status(from)), ("to", &self.page.status(to))])
             }
             None => String::new(),
         }

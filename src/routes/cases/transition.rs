@@ -17,8 +17,9 @@ fn has_own_route(action: Action) -> bool {
     matches!(action, Action::Assign | Action::Decide | Action::ProvideInformation)
 }
 
+/// A question, a contest and the answer to a contest must say why.
 fn needs_message(action: Action) -> bool {
-    matches!(action, Action::RequestInformation | Action::Contest)
+    matches!(action, Action::RequestInformation | Action::Contest | Action::ConfirmDecision)
 }
 
 #[tracing::instrument(skip_all, fields(case = %reference))]

@@ -48,15 +48,21 @@ async fn set_enabled(state: &AppState, posted: Posted, id: &str, enabled: bool) 
         return Err(AppError::BadRequest("error_page.cannot_disable_self"));
     }
     let organisation = user.user.organisation_id;
+    let admin = user.user.user_id;
     state
         .tx(move |conn| {
             if users::organisation_of(conn, target)? != Some(organisation) {
                 return Err(AppError::NotFound);
             }
             if enabled {
+                let by = users::disabled_by_organisation(conn, target)?;
+                if by.is_some_and(|org| org != organisation) {
+                    // The platform disabled this account; only the platform can enable it.
+                    return Err(AppError::BadRequest("error_page.disabled_by_platform"));
+                }
                 users::enable(conn, target)?;
             } else {
-                users::disable(conn, target, db::now())?;
+                users::disable(conn, target, db::now(), admin)?;
             }
             Ok(())
         })
