@@ -42,6 +42,23 @@ pub struct Settings {
     pub log: String,
     /// The IANA time zone people read and type times in, e.g. `Europe/Paris`; stored times are UTC.
     pub time_zone: String,
+    /// The SMTP server; empty writes emails to `mail_folder` instead.
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    /// `starttls` (default), `tls` (implicit, usually port 465) or `none` (loopback only).
+    pub smtp_tls: String,
+    pub smtp_username: String,
+    pub smtp_password: Secret,
+    /// The `From` of every email, e.g. `Passerelle <no-reply@platform.example>`.
+    pub mail_from: String,
+    /// Where emails are written when no SMTP server is configured.
+    pub mail_folder: String,
+    /// How often the outbox worker looks for due emails, in milliseconds.
+    pub mail_poll_ms: u64,
+    /// The first retry waits this long; each next one twice as long, up to an hour.
+    pub mail_retry_seconds: i64,
+    /// After this many failed attempts an email is marked failed, with its last error.
+    pub mail_max_attempts: i32,
 }
 
 impl Default for Settings {
@@ -55,6 +72,16 @@ impl Default for Settings {
             pool_size: 8,
             log: "info".into(),
             time_zone: "UTC".into(),
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_tls: "starttls".into(),
+            smtp_username: String::new(),
+            smtp_password: Secret::new(""),
+            mail_from: "Passerelle <passerelle@localhost>".into(),
+            mail_folder: "outbox".into(),
+            mail_poll_ms: 1000,
+            mail_retry_seconds: 30,
+            mail_max_attempts: 8,
         }
     }
 }
@@ -98,6 +125,16 @@ impl Settings {
             "PASSERELLE_POOL_SIZE" => self.pool_size = value.parse().map_err(|_| invalid(value))?,
             "PASSERELLE_LOG" => self.log = value,
             "PASSERELLE_TIME_ZONE" => self.time_zone = value,
+            "PASSERELLE_SMTP_HOST" => self.smtp_host = value,
+            "PASSERELLE_SMTP_PORT" => self.smtp_port = value.parse().map_err(|_| invalid(value))?,
+            "PASSERELLE_SMTP_TLS" => self.smtp_tls = value,
+            "PASSERELLE_SMTP_USERNAME" => self.smtp_username = value,
+            "PASSERELLE_SMTP_PASSWORD" => self.smtp_password = Secret::new(value),
+            "PASSERELLE_MAIL_FROM" => self.mail_from = value,
+            "PASSERELLE_MAIL_FOLDER" => self.mail_folder = value,
+            "PASSERELLE_MAIL_POLL_MS" => self.mail_poll_ms = value.parse().map_err(|_| invalid(value))?,
+            "PASSERELLE_MAIL_RETRY_SECONDS" => self.mail_retry_seconds = value.parse().map_err(|_| invalid(value))?,
+            "PASSERELLE_MAIL_MAX_ATTEMPTS" => self.mail_max_attempts = value.parse().map_err(|_| invalid(value))?,
             _ => {}
         }
         Ok(())

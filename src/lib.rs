@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod email;
 pub mod error;
 pub mod i18n;
 pub mod routes;

@@ -9,6 +9,7 @@ use diesel::Connection;
 
 use crate::config::Settings;
 use crate::db::{self, DbConnection, Pool};
+use crate::email::mailer::Mailer;
 use crate::error::AppError;
 use crate::i18n::I18n;
 use crate::routes;
@@ -20,6 +21,7 @@ pub struct AppState {
     pub settings: Settings,
     /// The time zone of `settings.time_zone`, parsed once.
     pub tz: chrono_tz::Tz,
+    pub mailer: Mailer,
 }
 
 impl AppState {
@@ -64,11 +66,14 @@ pub enum StartupError {
     Catalogue(String),
     #[error("configuration: {0}")]
     Config(#[from] crate::config::ConfigError),
+    #[error("email: {0}")]
+    Mailer(#[from] crate::email::mailer::MailerError),
 }
 
 pub struct Application {
     port: u16,
     server: Server,
+    worker_state: web::Data<AppState>,
 }
 
 impl Application {
@@ -86,7 +91,10 @@ impl Application {
         let port = listener.local_addr().map_err(|source| StartupError::Bind { address, source })?.port();
         let i18n = I18n::load().map_err(StartupError::Catalogue)?;
         let tz = settings.zone()?;
-        let state = web::Data::new(AppState { pool, i18n, settings, tz });
+        let mailer = Mailer::from_settings(&settings)?;
+        tracing::info!("{}", mailer.describe());
+        let state = web::Data::new(AppState { pool, i18n, settings, tz, mailer });
+        let worker_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -113,14 +121,18 @@ impl Application {
         .listen(listener)
         .map_err(|source| StartupError::Bind { address: "listener".into(), source })?
         .run();
-        Ok(Application { port, server })
+        Ok(Application { port, server, worker_state })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// Serves requests, and delivers the outbox alongside, until the server stops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let worker = actix_web::rt::spawn(crate::email::worker::run(self.worker_state));
+        let served = self.server.await;
+        worker.abort();
+        served
     }
 }

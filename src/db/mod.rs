@@ -3,6 +3,7 @@
 pub mod cases;
 pub mod events;
 pub mod items;
+pub mod notifications;
 pub mod organisations;
 pub mod schema;
 pub mod sessions;

@@ -104,4 +104,31 @@ diesel::joinable!(reported_items -> cases (case_id));
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(case_events -> users (actor_id));
 
-diesel::allow_tables_to_appear_in_same_query!(organisations, users, sessions, cases, reported_items, case_events);
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        recipient_id -> BigInt,
+        case_id -> Nullable<BigInt>,
+        kind -> Text,
+        urgent -> Bool,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        leased_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(notifications -> users (recipient_id));
+diesel::joinable!(notifications -> cases (case_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    organisations,
+    users,
+    sessions,
+    cases,
+    reported_items,
+    case_events,
+    notifications
+);

@@ -141,3 +141,26 @@ pub fn names(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<std::collec
         users::table.filter(users::id.eq_any(ids)).select((users::id, users::display_name)).load(conn)?;
     Ok(rows.into_iter().map(|(id, name)| (UserId(id), name)).collect())
 }
+
+/// Enabled liaisons: who hears of new cases and of partner activity on unassigned ones.
+pub fn active_liaisons(conn: &mut DbConnection) -> QueryResult<Vec<UserId>> {
+    let ids: Vec<i64> = users::table
+        .filter(users::role.eq(Role::Liaison.code()))
+        .filter(users::disabled_at.is_null())
+        .order(users::id.asc())
+        .select(users::id)
+        .load(conn)?;
+    Ok(ids.into_iter().map(UserId).collect())
+}
+
+/// The enabled users among `ids`.
+pub fn active_among(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<UserId>> {
+    let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    let active: Vec<i64> = users::table
+        .filter(users::id.eq_any(ids))
+        .filter(users::disabled_at.is_null())
+        .order(users::id.asc())
+        .select(users::id)
+        .load(conn)?;
+    Ok(active.into_iter().map(UserId).collect())
+}

@@ -9,6 +9,7 @@ pub mod email_address;
 pub mod event_kind;
 pub mod ids;
 pub mod new_case;
+pub mod notification;
 pub mod outcome;
 pub mod priority;
 pub mod reported_item;

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use diesel::prelude::*;
 pub mod browser;
+pub mod smtp;
 
 use passerelle::config::{Secret, Settings};
 use passerelle::db::{self, Pool, organisations, users};
@@ -52,6 +53,8 @@ enum Cleanup {
 pub struct TestApp {
     pub address: String,
     pub database_url: String,
+    /// The outbox folder and other files of this app, removed with it.
+    pub files: tempfile::TempDir,
     pub pool: Pool,
     cleanup: Cleanup,
 }
@@ -72,22 +75,34 @@ fn unique_name() -> String {
 
 impl TestApp {
     pub async fn sqlite() -> TestApp {
-        TestApp::sqlite_in("UTC").await
+        TestApp::sqlite_with(|_| {}).await
     }
 
     pub async fn postgres() -> Option<TestApp> {
-        TestApp::postgres_in("UTC").await
+        TestApp::postgres_with(|_| {}).await
     }
 
     /// On SQLite, with people reading and typing times in `time_zone`.
     pub async fn sqlite_in(time_zone: &str) -> TestApp {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let url = dir.path().join("test.db").display().to_string();
-        TestApp::start(url, Cleanup::Sqlite(dir), time_zone).await
+        let zone = time_zone.to_owned();
+        TestApp::sqlite_with(move |s| s.time_zone = zone).await
     }
 
     /// On PostgreSQL, with people reading and typing times in `time_zone`.
     pub async fn postgres_in(time_zone: &str) -> Option<TestApp> {
+        let zone = time_zone.to_owned();
+        TestApp::postgres_with(move |s| s.time_zone = zone).await
+    }
+
+    /// On SQLite, with settings adjusted by `tweak`.
+    pub async fn sqlite_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = dir.path().join("test.db").display().to_string();
+        TestApp::start(url, Cleanup::Sqlite(dir), tweak).await
+    }
+
+    /// On PostgreSQL, with settings adjusted by `tweak`.
+    pub async fn postgres_with(tweak: impl FnOnce(&mut Settings)) -> Option<TestApp> {
         let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
             if std::env::var_os("PASSERELLE_REQUIRE_POSTGRES").is_some() {
                 panic!("PASSERELLE_REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not");
@@ -101,22 +116,25 @@ impl TestApp {
         diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).unwrap();
         let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
         url.set_path(&name);
-        Some(TestApp::start(url.to_string(), Cleanup::Postgres { admin_url, name }, time_zone).await)
+        Some(TestApp::start(url.to_string(), Cleanup::Postgres { admin_url, name }, tweak).await)
     }
 
-    async fn start(database_url: String, cleanup: Cleanup, time_zone: &str) -> TestApp {
-        let settings = Settings {
+    async fn start(database_url: String, cleanup: Cleanup, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        let files = tempfile::tempdir().expect("temporary directory");
+        let mut settings = Settings {
             database_url: Secret::new(database_url.clone()),
             port: 0,
             pool_size: 4,
-            time_zone: time_zone.to_owned(),
+            mail_folder: files.path().join("outbox").display().to_string(),
+            mail_poll_ms: 50,
             ..Settings::default()
         };
+        tweak(&mut settings);
         let pool = db::connect(&database_url, 4).expect("database");
         let app = Application::build_with_pool(settings, pool.clone()).expect("application");
         let address = format!("http://127.0.0.1:{}", app.port());
         actix_rt::spawn(app.run_until_stopped());
-        TestApp { address, database_url, pool, cleanup }
+        TestApp { address, database_url, pool, cleanup, files }
     }
 
     pub fn conn(&self) -> db::PooledConnection {

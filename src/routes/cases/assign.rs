@@ -9,6 +9,7 @@ use crate::db::{cases, users};
 use crate::domain::case_status::Action;
 use crate::domain::ids::UserId;
 use crate::domain::new_case::FieldErrors;
+use crate::email::notify::Happened;
 use crate::error::AppError;
 use crate::routes::form::Posted;
 use crate::startup::AppState;
@@ -46,7 +47,11 @@ pub async fn post(
             let name = users::names(conn, &[assignee])?.remove(&assignee).unwrap_or_default();
             cases::set_assignee(conn, step.case.id, assignee, step.now)?;
             step.event(conn, EventKind::Assigned, None, Some(&name))?;
-            step.change_status(conn, EventKind::StatusChanged, None)?;
+            step.notify(conn, Happened::Assigned(assignee))?;
+            if step.next != step.case.status {
+                step.change_status(conn, EventKind::StatusChanged, None)?;
+                step.notify(conn, Happened::StatusChanged(step.next))?;
+            }
             Ok(Ok(()))
         })
         .await?;

@@ -14,10 +14,13 @@ use crate::db::{
     items, organisations,
 };
 use crate::domain::case_fields::{AgeBand, Ground, Urgency};
+use crate::domain::case_reference::CaseReference;
+use crate::domain::case_status::Side;
 use crate::domain::category::Category;
 use crate::domain::new_case::{CaseForm, FieldErrors, ItemForm, MAX_ITEMS};
 use crate::domain::priority::{Priority, PriorityInputs};
 use crate::domain::reported_item::{ContentType, LocatorKind};
+use crate::email::notify::{self, Happened};
 use crate::error::AppError;
 use crate::routes::form::{FormData, Posted};
 use crate::routes::page::{Page, render, see_other};
@@ -159,6 +162,9 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
                 conn,
                 &NewEvent { case: id, actor: filer, kind: EventKind::Filed, body: None, detail: None, at: now },
             )?;
+            let parsed = CaseReference::parse(&reference).ok_or(AppError::internal("a new reference must parse"))?;
+            let case = cases::find_by_reference(conn, &parsed, cases::Scope::Everything)?.ok_or(AppError::NotFound)?;
+            notify::enqueue(conn, &case, filer, Side::Partner, Happened::Filed, now)?;
             Ok(reference)
         })
         .await?;

@@ -11,6 +11,7 @@ use crate::db::items::{self, ItemDecision};
 use crate::domain::case_status::Action;
 use crate::domain::new_case::{FieldErrors, MAX_EXPLANATION};
 use crate::domain::outcome::Outcome;
+use crate::email::notify::Happened;
 use crate::error::AppError;
 use crate::routes::form::Posted;
 use crate::startup::AppState;
@@ -68,6 +69,7 @@ pub async fn post(
             }
             cases::mark_decided(conn, step.case.id, step.now)?;
             step.event(conn, EventKind::Decision, None, Some(&summary.join(",")))?;
+            step.notify(conn, Happened::Decided)?;
             Ok(Ok(()))
         })
         .await?;

@@ -9,6 +9,7 @@ use crate::db::cases;
 use crate::db::events::EventKind;
 use crate::domain::case_status::{Action, CaseStatus};
 use crate::domain::new_case::{FieldErrors, MAX_EXPLANATION};
+use crate::email::notify::Happened;
 use crate::error::AppError;
 use crate::routes::form::Posted;
 use crate::startup::AppState;
@@ -55,8 +56,9 @@ pub async fn post(
             let kind = if internal { EventKind::InternalNote } else { EventKind::Message };
             step.event(conn, kind, Some(&body), None)?;
             if !internal {
-                // Internal notes leave no trace a partner could ever observe, not even a newer date.
+                // Internal notes leave no trace a partner could ever observe: no newer date, no email.
                 cases::touch(conn, step.case.id, step.now)?;
+                step.notify(conn, Happened::Message)?;
             }
             Ok(Ok(()))
         })

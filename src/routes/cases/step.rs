@@ -9,6 +9,7 @@ use crate::db::cases::{self, Case};
 use crate::db::events::{self, EventKind, NewEvent};
 use crate::db::{self, DbConnection};
 use crate::domain::case_status::{Action, CaseStatus};
+use crate::email::notify::{self, Happened};
 use crate::error::AppError;
 
 /// A visible case and the status `action` takes it to, at one moment.
@@ -55,6 +56,12 @@ impl<'a> Step<'a> {
     ) -> Result<(), AppError> {
         let event = NewEvent { case: self.case.id, actor: self.actor.user.user_id, kind, body, detail, at: self.now };
         events::record(conn, &event)?;
+        Ok(())
+    }
+
+    /// Queues the emails this step calls for, in the same transaction.
+    pub fn notify(&self, conn: &mut DbConnection, happened: Happened) -> Result<(), AppError> {
+        notify::enqueue(conn, &self.case, self.actor.user.user_id, self.actor.side(), happened, self.now)?;
         Ok(())
     }
 

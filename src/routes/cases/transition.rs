@@ -8,6 +8,7 @@ use super::{Refusal, respond, text_field};
 use crate::db::events::EventKind;
 use crate::domain::case_status::Action;
 use crate::domain::new_case::{FieldErrors, MAX_EXPLANATION};
+use crate::email::notify::Happened;
 use crate::error::AppError;
 use crate::routes::form::Posted;
 use crate::startup::AppState;
@@ -49,6 +50,7 @@ pub async fn post(
             let kind =
                 if action == Action::ConfirmDecision { EventKind::DecisionConfirmed } else { EventKind::StatusChanged };
             step.change_status(conn, kind, message.as_deref())?;
+            step.notify(conn, Happened::StatusChanged(step.next))?;
             Ok(Ok(()))
         })
         .await?;

@@ -1,0 +1,163 @@
+//! The outbox. A row is written in the same transaction as the event it announces; the worker
+//! claims due rows with a lease (an atomic update, so one instance among several delivers each),
+//! sends, and records the outcome.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{cases, notifications, users};
+use super::{DbConnection, decode};
+use crate::domain::category::Category;
+use crate::domain::ids::{CaseId, UserId};
+use crate::domain::notification::{DeliveryStatus, NotificationKind};
+
+#[derive(Insertable)]
+#[diesel(table_name = notifications)]
+struct NotificationInsert<'a> {
+    recipient_id: i64,
+    case_id: Option<i64>,
+    kind: &'a str,
+    urgent: bool,
+    status: &'a str,
+    next_attempt_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+}
+
+/// Queues one email per recipient, in the caller's transaction.
+pub fn enqueue(
+    conn: &mut DbConnection,
+    recipients: &[UserId],
+    case: Option<CaseId>,
+    kind: NotificationKind,
+    urgent: bool,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let mut queued = 0;
+    for recipient in recipients {
+        queued += diesel::insert_into(notifications::table)
+            .values(NotificationInsert {
+                recipient_id: recipient.0,
+                case_id: case.map(|c| c.0),
+                kind: kind.code(),
+                urgent,
+                status: DeliveryStatus::Pending.code(),
+                next_attempt_at: now,
+                created_at: now,
+            })
+            .execute(conn)?;
+    }
+    Ok(queued)
+}
+
+/// Pending notifications whose time has come and that no worker holds, oldest first.
+pub fn due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<i64>> {
+    notifications::table
+        .filter(notifications::status.eq(DeliveryStatus::Pending.code()))
+        .filter(notifications::next_attempt_at.le(now))
+        .filter(notifications::leased_until.is_null().or(notifications::leased_until.lt(now)))
+        .order(notifications::id.asc())
+        .select(notifications::id)
+        .limit(limit)
+        .load(conn)
+}
+
+/// Takes a notification for delivery until `until`; `false` if another worker got it first.
+pub fn claim(conn: &mut DbConnection, id: i64, now: NaiveDateTime, until: NaiveDateTime) -> QueryResult<bool> {
+    let claimed = diesel::update(
+        notifications::table
+            .find(id)
+            .filter(notifications::status.eq(DeliveryStatus::Pending.code()))
+            .filter(notifications::leased_until.is_null().or(notifications::leased_until.lt(now))),
+    )
+    .set(notifications::leased_until.eq(Some(until)))
+    .execute(conn)?;
+    Ok(claimed == 1)
+}
+
+/// Everything an email may say: who it goes to and which case, never what the case contains.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub id: i64,
+    pub kind: NotificationKind,
+    pub urgent: bool,
+    pub attempts: i32,
+    pub email: String,
+    pub display_name: String,
+    pub locale: Option<String>,
+    pub reference: Option<String>,
+    pub category: Option<Category>,
+}
+
+type OutgoingRow = (i64, String, bool, i32, String, String, Option<String>, Option<String>, Option<String>);
+
+pub fn outgoing(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Outgoing>> {
+    let row: Option<OutgoingRow> = notifications::table
+        .inner_join(users::table)
+        .left_join(cases::table)
+        .filter(notifications::id.eq(id))
+        .select((
+            notifications::id,
+            notifications::kind,
+            notifications::urgent,
+            notifications::attempts,
+            users::email,
+            users::display_name,
+            users::locale,
+            cases::reference.nullable(),
+            cases::category.nullable(),
+        ))
+        .first(conn)
+        .optional()?;
+    row.map(|(id, kind, urgent, attempts, email, display_name, locale, reference, category)| {
+        Ok(Outgoing {
+            id,
+            kind: decode("notification kind", &kind, NotificationKind::parse)?,
+            category: category.as_deref().map(|c| decode("category", c, Category::parse)).transpose()?,
+            urgent,
+            attempts,
+            email,
+            display_name,
+            locale,
+            reference,
+        })
+    })
+    .transpose()
+}
+
+pub fn mark_sent(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(notifications::table.find(id))
+        .set((
+            notifications::status.eq(DeliveryStatus::Sent.code()),
+            notifications::attempts.eq(notifications::attempts + 1),
+            notifications::sent_at.eq(Some(now)),
+            notifications::leased_until.eq(None::<NaiveDateTime>),
+            notifications::last_error.eq(None::<String>),
+        ))
+        .execute(conn)
+}
+
+/// Records a failed attempt: tried again at `retry_at`, or given up for good with `None`.
+pub fn mark_attempt_failed(
+    conn: &mut DbConnection,
+    id: i64,
+    error: &str,
+    retry_at: Option<NaiveDateTime>,
+) -> QueryResult<usize> {
+    let status = if retry_at.is_some() { DeliveryStatus::Pending } else { DeliveryStatus::Failed };
+    let target = notifications::table.find(id);
+    let common = (
+        notifications::status.eq(status.code()),
+        notifications::attempts.eq(notifications::attempts + 1),
+        notifications::leased_until.eq(None::<NaiveDateTime>),
+        notifications::last_error.eq(Some(error)),
+    );
+    match retry_at {
+        Some(at) => diesel::update(target).set((common, notifications::next_attempt_at.eq(at))).execute(conn),
+        None => diesel::update(target).set(common).execute(conn),
+    }
+}
+
+/// How many notifications stand in each state.
+pub fn count(conn: &mut DbConnection, status: DeliveryStatus) -> QueryResult<i64> {
+    notifications::table.filter(notifications::status.eq(status.code())).count().get_result(conn)
+}

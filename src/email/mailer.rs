@@ -1,0 +1,87 @@
+//! Where emails go: an SMTP server (STARTTLS, implicit TLS, or plain on loopback), or, with no
+//! server configured, one `.eml` file per email in a folder, so a demo needs no mail server.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lettre::Transport;
+use lettre::transport::smtp::SmtpTransport;
+use lettre::transport::smtp::authentication::Credentials;
+
+use crate::config::Settings;
+
+pub enum Mailer {
+    Smtp(SmtpTransport),
+    Folder(PathBuf),
+}
+
+/// Why an email was not delivered, and whether trying again can help.
+#[derive(Debug)]
+pub struct SendError {
+    pub message: String,
+    pub permanent: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailerError {
+    #[error("smtp_tls must be starttls, tls or none, not {0:?}")]
+    TlsMode(String),
+    #[error("SMTP server {host}: {source}")]
+    Smtp { host: String, source: lettre::transport::smtp::Error },
+    #[error("cannot create the mail folder {path}: {source}")]
+    Folder { path: String, source: std::io::Error },
+}
+
+impl Mailer {
+    pub fn from_settings(settings: &Settings) -> Result<Mailer, MailerError> {
+        if settings.smtp_host.is_empty() {
+            let folder = PathBuf::from(&settings.mail_folder);
+            std::fs::create_dir_all(&folder)
+                .map_err(|source| MailerError::Folder { path: settings.mail_folder.clone(), source })?;
+            return Ok(Mailer::Folder(folder));
+        }
+        let host = settings.smtp_host.as_str();
+        let smtp_error = |source| MailerError::Smtp { host: host.to_owned(), source };
+        let builder = match settings.smtp_tls.as_str() {
+            "starttls" => SmtpTransport::starttls_relay(host).map_err(smtp_error)?,
+            "tls" => SmtpTransport::relay(host).map_err(smtp_error)?,
+            "none" => SmtpTransport::builder_dangerous(host),
+            other => return Err(MailerError::TlsMode(other.to_owned())),
+        };
+        let mut builder = builder.port(settings.smtp_port).timeout(Some(Duration::from_secs(20)));
+        if !settings.smtp_username.is_empty() {
+            builder = builder.credentials(Credentials::new(
+                settings.smtp_username.clone(),
+                settings.smtp_password.expose().to_owned(),
+            ));
+        }
+        Ok(Mailer::Smtp(builder.build()))
+    }
+
+    /// A line for the start-up log saying where emails go.
+    pub fn describe(&self) -> String {
+        match self {
+            Mailer::Smtp(_) => "emails are sent through the configured SMTP server".to_owned(),
+            Mailer::Folder(folder) => {
+                format!("no SMTP server configured: emails are written to the folder {}", folder.display())
+            }
+        }
+    }
+
+    /// Delivers one email; a file is written under a temporary name, then renamed into place.
+    pub fn send(&self, id: i64, message: &lettre::Message) -> Result<(), SendError> {
+        match self {
+            Mailer::Smtp(transport) => transport
+                .send(message)
+                .map(|_| ())
+                .map_err(|error| SendError { permanent: error.is_permanent(), message: error.to_string() }),
+            Mailer::Folder(folder) => {
+                let temporary = folder.join(format!(".{id}.eml.tmp"));
+                let path = folder.join(format!("{id}.eml"));
+                std::fs::write(&temporary, message.formatted())
+                    .and_then(|()| std::fs::rename(&temporary, &path))
+                    .map_err(|error| SendError { message: error.to_string(), permanent: false })
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! Who hears what. Called inside the transaction of the event, so an event and its emails
+//! commit together or not at all. Internal notes and staff views never notify anyone.
+
+use chrono::NaiveDateTime;
+use diesel::QueryResult;
+
+use crate::db::DbConnection;
+use crate::db::cases::Case;
+use crate::db::{notifications, users};
+use crate::domain::case_status::{CaseStatus, Side};
+use crate::domain::ids::UserId;
+use crate::domain::notification::NotificationKind;
+use crate::domain::priority::Priority;
+
+/// Something that happened to a case that someone should hear about.
+#[derive(Debug, Clone, Copy)]
+pub enum Happened {
+    Filed,
+    Message,
+    StatusChanged(CaseStatus),
+    Decided,
+    Assigned(UserId),
+}
+
+/// The platform side of a case: its assignee, or every liaison while nobody has it.
+fn platform_side(conn: &mut DbConnection, case: &Case) -> QueryResult<Vec<UserId>> {
+    match case.assignee_id {
+        Some(assignee) => users::active_among(conn, &[assignee]),
+        None => users::active_liaisons(conn),
+    }
+}
+
+/// The partner side of a case: the caseworker who filed it.
+fn partner_side(conn: &mut DbConnection, case: &Case) -> QueryResult<Vec<UserId>> {
+    users::active_among(conn, &[case.filed_by])
+}
+
+/// Queues the emails `happened` calls for; the actor never emails themselves.
+pub fn enqueue(
+    conn: &mut DbConnection,
+    case: &Case,
+    actor: UserId,
+    side: Side,
+    happened: Happened,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let urgent = matches!(case.priority, Priority::P0 | Priority::P1);
+    let other_side = |conn: &mut DbConnection| match side {
+        Side::Partner => platform_side(conn, case),
+        Side::Staff => partner_side(conn, case),
+    };
+    let (kind, recipients) = match happened {
+        Happened::Filed => (NotificationKind::CaseFiled, users::active_liaisons(conn)?),
+        Happened::Message => (NotificationKind::Message, other_side(conn)?),
+        Happened::StatusChanged(CaseStatus::AwaitingPartner) => {
+            (NotificationKind::InformationRequested, partner_side(conn, case)?)
+        }
+        Happened::StatusChanged(CaseStatus::Closed) if side == Side::Staff => {
+            (NotificationKind::Closed, partner_side(conn, case)?)
+        }
+        Happened::StatusChanged(_) => (NotificationKind::StatusChanged, other_side(conn)?),
+        Happened::Decided => (NotificationKind::Decided, partner_side(conn, case)?),
+        Happened::Assigned(assignee) => (NotificationKind::Assigned, users::active_among(conn, &[assignee])?),
+    };
+    let recipients: Vec<UserId> = recipients.into_iter().filter(|r| *r != actor).collect();
+    notifications::enqueue(conn, &recipients, Some(case.id), kind, urgent, now)
+}

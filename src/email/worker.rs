@@ -1,0 +1,84 @@
+//! The outbox worker: claims due notifications, composes and sends them, and records the outcome.
+//! A failed attempt is retried with exponential backoff up to `mail_max_attempts`; a crash
+//! between sending and recording leaves the lease to expire, and the email (with the same
+//! `Message-ID`) is sent again. Several instances may run: a claim is an atomic update.
+
+use std::time::Duration;
+
+use actix_web::web;
+use chrono::TimeDelta;
+
+use crate::db::{self, notifications};
+use crate::email::message::compose;
+use crate::startup::AppState;
+
+/// How long a claimed email is ours before another worker may take it.
+const LEASE: TimeDelta = TimeDelta::minutes(5);
+const BATCH: i64 = 100;
+
+/// The wait before attempt `attempts + 1`: the base, doubled per failed attempt, at most an hour.
+pub fn backoff(base_seconds: i64, attempts: i32) -> TimeDelta {
+    let factor = 1i64 << attempts.clamp(0, 20);
+    TimeDelta::seconds(base_seconds.saturating_mul(factor).min(3600))
+}
+
+/// Delivers every due email once; returns how many were sent.
+pub fn deliver_due(state: &AppState) -> Result<usize, String> {
+    let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+    let now = db::now();
+    let due = notifications::due(&mut conn, now, BATCH).map_err(|e| e.to_string())?;
+    let mut sent = 0;
+    for id in due {
+        let now = db::now();
+        if !notifications::claim(&mut conn, id, now, now + LEASE).map_err(|e| e.to_string())? {
+            continue;
+        }
+        let Some(outgoing) = notifications::outgoing(&mut conn, id).map_err(|e| e.to_string())? else { continue };
+        let result = compose(&outgoing, &state.i18n, &state.settings)
+            .map_err(|error| crate::email::mailer::SendError { message: error.to_string(), permanent: true })
+            .and_then(|message| state.mailer.send(id, &message));
+        let recorded = match result {
+            Ok(()) => {
+                sent += 1;
+                notifications::mark_sent(&mut conn, id, db::now())
+            }
+            Err(error) => {
+                let attempts = outgoing.attempts + 1;
+                let give_up = error.permanent || attempts >= state.settings.mail_max_attempts;
+                let retry_at =
+                    (!give_up).then(|| db::now() + backoff(state.settings.mail_retry_seconds, outgoing.attempts));
+                tracing::warn!(notification = id, attempts, give_up, error = %error.message, "email not delivered");
+                notifications::mark_attempt_failed(&mut conn, id, &error.message, retry_at)
+            }
+        };
+        recorded.map_err(|e| e.to_string())?;
+    }
+    Ok(sent)
+}
+
+/// Runs for as long as the server does, looking for due emails every `mail_poll_ms`.
+pub async fn run(state: web::Data<AppState>) {
+    let pause = Duration::from_millis(state.settings.mail_poll_ms.max(10));
+    loop {
+        let worker = state.clone();
+        match web::block(move || deliver_due(&worker)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => tracing::error!(%error, "outbox worker"),
+            Err(error) => tracing::error!(%error, "outbox worker stopped unexpectedly"),
+        }
+        actix_web::rt::time::sleep(pause).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_exponentially_up_to_an_hour() {
+        assert_eq!(backoff(30, 0), TimeDelta::seconds(30));
+        assert_eq!(backoff(30, 1), TimeDelta::seconds(60));
+        assert_eq!(backoff(30, 3), TimeDelta::seconds(240));
+        assert_eq!(backoff(30, 12), TimeDelta::hours(1));
+    }
+}
