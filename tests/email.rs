@@ -137,6 +137,87 @@ async fn an_outage_delays_emails_without_losing_or_doubling_them(app: TestApp, p
     assert_eq!((status.as_str(), error), ("sent", None));
 }
 
+async fn two_instances_deliver_each_email_exactly_once(app: TestApp, smtp: SmtpServer) {
+    let cast = app.cast();
+    let mut alice = app.sign_in(&cast.alice).await;
+    alice.file_case(&[]).await;
+    let _second = app.another_instance(via(smtp.port));
+    let case = {
+        use diesel::prelude::*;
+        use passerelle::db::schema::cases::dsl::*;
+        cases.select(id).first::<i64>(&mut *app.conn()).unwrap()
+    };
+    let recipients = vec![cast.lea.id; 199];
+    passerelle::db::notifications::enqueue(
+        &mut app.conn(),
+        &recipients,
+        Some(passerelle::domain::ids::CaseId(case)),
+        passerelle::domain::notification::NotificationKind::Message,
+        false,
+        passerelle::db::now(),
+    )
+    .unwrap();
+    let received = smtp.wait_for(200, 30).await;
+    actix_rt::time::sleep(std::time::Duration::from_millis(500)).await;
+    let received = if received.len() < 200 { received } else { smtp.received() };
+    let mut ids: Vec<String> = received.iter().map(|m| m.header("Message-ID").unwrap_or_default()).collect();
+    assert_eq!(ids.len(), 200, "every email sent once, by one instance or the other");
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 200, "no email sent twice");
+    assert_eq!(app.count("notifications WHERE status = 'sent'"), 200);
+}
+
+/// A crash between committing an event and sending its email loses nothing: the next process
+/// sends it. The crash is a real `kill -9` of a real server process.
+async fn a_crash_before_sending_loses_no_email(app: TestApp, smtp: SmtpServer) {
+    let cast = app.cast();
+    let binary = env!("CARGO_BIN_EXE_passerelle");
+    let serve = |port: u16, smtp_port: u16, poll_ms: &str| {
+        std::process::Command::new(binary)
+            .arg("serve")
+            .env("DATABASE_URL", &app.database_url)
+            .env("PASSERELLE_PORT", port.to_string())
+            .env("PASSERELLE_SMTP_HOST", "127.0.0.1")
+            .env("PASSERELLE_SMTP_PORT", smtp_port.to_string())
+            .env("PASSERELLE_SMTP_TLS", "none")
+            .env("PASSERELLE_MAIL_POLL_MS", poll_ms)
+            .env("PASSERELLE_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let wait_until_up = |port: u16| async move {
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return;
+            }
+            actix_rt::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("the server did not start");
+    };
+    // The first process would only look at the outbox in an hour: it dies first.
+    let port = free_port();
+    let mut first = serve(port, smtp.port, "3600000");
+    wait_until_up(port).await;
+    let mut alice = support::Client::new(&format!("http://127.0.0.1:{port}"));
+    assert_eq!(alice.sign_in(&cast.alice.email, support::PASSWORD).await.status, 303);
+    let reference = alice.file_case(&[]).await;
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert_eq!(smtp.received().len(), 0);
+    assert_eq!(app.count("notifications WHERE status = 'pending'"), 1, "the email was committed with the case");
+
+    let port = free_port();
+    let mut second = serve(port, smtp.port, "50");
+    let received = smtp.wait_for(1, 15).await;
+    second.kill().unwrap();
+    second.wait().unwrap();
+    assert_eq!(received.len(), 1);
+    assert!(received[0].header("Subject").unwrap_or_default().contains(&reference));
+}
+
 /// The one notification's status, attempts and last error.
 fn delivery(app: &TestApp) -> (String, i32, Option<String>) {
     use diesel::prelude::*;
@@ -200,6 +281,49 @@ mod an_outage_delays_emails_without_losing_or_doubling_them {
         let port = free_port();
         if let Some(app) = TestApp::postgres_with(via(port)).await {
             an_outage_delays_emails_without_losing_or_doubling_them(app, port).await
+        }
+    }
+}
+
+mod two_instances_deliver_each_email_exactly_once {
+    use super::*;
+
+    #[actix_rt::test]
+    async fn on_sqlite() {
+        let smtp = SmtpServer::start();
+        let app = TestApp::sqlite_with(via(smtp.port)).await;
+        two_instances_deliver_each_email_exactly_once(app, smtp).await
+    }
+
+    #[actix_rt::test]
+    async fn on_postgres() {
+        let smtp = SmtpServer::start();
+        if let Some(app) = TestApp::postgres_with(via(smtp.port)).await {
+            two_instances_deliver_each_email_exactly_once(app, smtp).await
+        }
+    }
+}
+
+/// The in-process app only seeds users; its worker would look at the outbox in an hour.
+fn seeding_only(settings: &mut passerelle::config::Settings) {
+    settings.mail_poll_ms = 3_600_000;
+}
+
+mod a_crash_before_sending_loses_no_email {
+    use super::*;
+
+    #[actix_rt::test]
+    async fn on_sqlite() {
+        let smtp = SmtpServer::start();
+        let app = TestApp::sqlite_with(seeding_only).await;
+        a_crash_before_sending_loses_no_email(app, smtp).await
+    }
+
+    #[actix_rt::test]
+    async fn on_postgres() {
+        let smtp = SmtpServer::start();
+        if let Some(app) = TestApp::postgres_with(seeding_only).await {
+            a_crash_before_sending_loses_no_email(app, smtp).await
         }
     }
 }

@@ -137,6 +137,24 @@ impl TestApp {
         TestApp { address, database_url, pool, cleanup, files }
     }
 
+    /// Another instance of the application on the same database, as behind a load balancer.
+    pub fn another_instance(&self, tweak: impl FnOnce(&mut Settings)) -> String {
+        let mut settings = Settings {
+            database_url: Secret::new(self.database_url.clone()),
+            port: 0,
+            pool_size: 4,
+            mail_folder: self.files.path().join("outbox-2").display().to_string(),
+            mail_poll_ms: 50,
+            ..Settings::default()
+        };
+        tweak(&mut settings);
+        let pool = db::connect(&self.database_url, 4).expect("database");
+        let app = Application::build_with_pool(settings, pool).expect("application");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        actix_rt::spawn(app.run_until_stopped());
+        address
+    }
+
     pub fn conn(&self) -> db::PooledConnection {
         self.pool.get().expect("a database connection")
     }
