@@ -218,6 +218,35 @@ async fn a_crash_before_sending_loses_no_email(app: TestApp, smtp: SmtpServer) {
     assert!(received[0].header("Subject").unwrap_or_default().contains(&reference));
 }
 
+async fn admins_see_failed_emails_and_try_them_again(app: TestApp, port: u16) {
+    let cast = app.cast();
+    let mut alice = app.sign_in(&cast.alice).await;
+    let reference = alice.file_case(&[]).await;
+    let mut given_up = false;
+    for _ in 0..200 {
+        if delivery(&app).0 == "failed" {
+            given_up = true;
+            break;
+        }
+        actix_rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(given_up, "after mail_max_attempts the email is marked failed");
+    let mut max = app.sign_in(&cast.max).await;
+    let page = max.get("/admin/outbox").await;
+    assert_eq!(page.status, 200);
+    assert!(page.contains(&reference) && page.contains(&cast.lea.email));
+    assert!(page.contains("Connection refused") || page.contains("connection"), "the last error is shown");
+    for account in [&cast.alice, &cast.anna, &cast.lea] {
+        let mut other = app.sign_in(account).await;
+        assert_eq!(other.get("/admin/outbox").await.status, 404);
+        assert_eq!(other.post("/admin/outbox/retry", &[]).await.status, 404);
+    }
+    let smtp = SmtpServer::start_on(port);
+    assert_eq!(max.post("/admin/outbox/retry", &[]).await.status, 303);
+    assert_eq!(smtp.wait_for(1, 15).await.len(), 1);
+    assert_eq!(delivery(&app).0, "sent");
+}
+
 /// The one notification's status, attempts and last error.
 fn delivery(app: &TestApp) -> (String, i32, Option<String>) {
     use diesel::prelude::*;
@@ -324,6 +353,32 @@ mod a_crash_before_sending_loses_no_email {
         let smtp = SmtpServer::start();
         if let Some(app) = TestApp::postgres_with(seeding_only).await {
             a_crash_before_sending_loses_no_email(app, smtp).await
+        }
+    }
+}
+
+fn gives_up_quickly(port: u16) -> impl FnOnce(&mut passerelle::config::Settings) {
+    move |settings| {
+        via(port)(settings);
+        settings.mail_max_attempts = 2;
+    }
+}
+
+mod admins_see_failed_emails_and_try_them_again {
+    use super::*;
+
+    #[actix_rt::test]
+    async fn on_sqlite() {
+        let port = free_port();
+        let app = TestApp::sqlite_with(gives_up_quickly(port)).await;
+        admins_see_failed_emails_and_try_them_again(app, port).await
+    }
+
+    #[actix_rt::test]
+    async fn on_postgres() {
+        let port = free_port();
+        if let Some(app) = TestApp::postgres_with(gives_up_quickly(port)).await {
+            admins_see_failed_emails_and_try_them_again(app, port).await
         }
     }
 }

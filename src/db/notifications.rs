@@ -161,3 +161,87 @@ pub fn mark_attempt_failed(
 pub fn count(conn: &mut DbConnection, status: DeliveryStatus) -> QueryResult<i64> {
     notifications::table.filter(notifications::status.eq(status.code())).count().get_result(conn)
 }
+
+/// One line of the outbox as admins see it.
+#[derive(Debug, Clone)]
+pub struct OutboxLine {
+    pub id: i64,
+    pub kind: NotificationKind,
+    pub status: DeliveryStatus,
+    pub recipient: String,
+    pub reference: Option<String>,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub next_attempt_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+type OutboxRow = (
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    i32,
+    Option<String>,
+    NaiveDateTime,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+);
+
+/// The latest notifications in `status`, newest first.
+pub fn latest(conn: &mut DbConnection, status: DeliveryStatus, limit: i64) -> QueryResult<Vec<OutboxLine>> {
+    let rows: Vec<OutboxRow> = notifications::table
+        .inner_join(users::table)
+        .left_join(cases::table)
+        .filter(notifications::status.eq(status.code()))
+        .order(notifications::id.desc())
+        .limit(limit)
+        .select((
+            notifications::id,
+            notifications::kind,
+            notifications::status,
+            users::email,
+            cases::reference.nullable(),
+            notifications::attempts,
+            notifications::last_error,
+            notifications::next_attempt_at,
+            notifications::created_at,
+            notifications::sent_at,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, kind, status, recipient, reference, attempts, last_error, next_attempt_at, created_at, sent_at)| {
+            Ok(OutboxLine {
+                id,
+                kind: decode("notification kind", &kind, NotificationKind::parse)?,
+                status: decode("delivery status", &status, DeliveryStatus::parse)?,
+                recipient,
+                reference,
+                attempts,
+                last_error,
+                next_attempt_at,
+                created_at,
+                sent_at,
+            })
+        })
+        .collect()
+}
+
+/// Puts failed notifications back in the queue now (one, or all with `None`); returns how many.
+pub fn retry_failed(conn: &mut DbConnection, id: Option<i64>, now: NaiveDateTime) -> QueryResult<usize> {
+    let mut query = diesel::update(notifications::table)
+        .filter(notifications::status.eq(DeliveryStatus::Failed.code()))
+        .into_boxed();
+    if let Some(id) = id {
+        query = query.filter(notifications::id.eq(id));
+    }
+    query
+        .set((
+            notifications::status.eq(DeliveryStatus::Pending.code()),
+            notifications::attempts.eq(0),
+            notifications::next_attempt_at.eq(now),
+        ))
+        .execute(conn)
+}

@@ -38,6 +38,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/team/{id}/enable", web::post().to(team::members::enable))
         .route("/admin/organisations", web::get().to(admin::organisations::get))
         .route("/admin/organisations", web::post().to(admin::organisations::post))
+        .route("/admin/outbox", web::get().to(admin::outbox::get))
+        .route("/admin/outbox/retry", web::post().to(admin::outbox::retry))
         .route("/admin/users", web::get().to(admin::users::get))
         .route("/admin/users", web::post().to(admin::users::post))
         .route("/admin/users/{id}/disable", web::post().to(admin::users::disable))
