@@ -183,7 +183,7 @@ fn user_command(conn: &mut DbConnection, command: UserCommand) -> Result<(), Str
     } else {
         (password::generate(), true)
     };
-    let account = NewAccount::parse(&email, &name, &role, &clear).map_err(|errors| {
+    let account = NewAccount::parse(&email, &name, &role, Some(&clear)).map_err(|errors| {
         let i18n = I18n::load().unwrap_or_else(|_| I18n::empty());
         let t = i18n.catalogue(Lang::En);
         errors
@@ -209,7 +209,7 @@ fn user_command(conn: &mut DbConnection, command: UserCommand) -> Result<(), Str
     if users::email_taken(conn, account.email.as_str()).map_err(|e| e.to_string())? {
         return Err(format!("{} already has an account", account.email.as_str()));
     }
-    let hash = password::hash(&account.password).map_err(|e| e.to_string())?;
+    let hash = password::hash(&clear).map_err(|e| e.to_string())?;
     users::insert(
         conn,
         &users::NewUser {
@@ -225,7 +225,7 @@ fn user_command(conn: &mut DbConnection, command: UserCommand) -> Result<(), Str
     .map_err(|e| e.to_string())?;
     println!("user {} added to {:?} as {}", account.email.as_str(), organisation.name, account.role);
     if generated {
-        println!("password (shown once): {}", account.password);
+        println!("password (shown once): {clear}");
     }
     Ok(())
 }

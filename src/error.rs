@@ -23,6 +23,9 @@ pub enum AppError {
     /// A request no form of ours sends (bad encoding, a missing field); the key explains it.
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    /// A single-use account link that is wrong, used or expired; the key says which.
+    #[error("account link refused: {0}")]
+    LinkRefused(&'static str),
     #[error("CSRF token missing or wrong")]
     CsrfRejected,
     /// Someone else changed the same thing between reading and writing; nothing was written.
@@ -76,6 +79,7 @@ impl ResponseError for AppError {
             AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::SignInRequired => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::LinkRefused(_) => StatusCode::GONE,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Conflict => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -89,7 +93,7 @@ impl ResponseError for AppError {
             }
             AppError::NotFound => "error_page.not_found",
             AppError::Forbidden => "error_page.forbidden",
-            AppError::BadRequest(key) => key,
+            AppError::BadRequest(key) | AppError::LinkRefused(key) => key,
             AppError::CsrfRejected => "error_page.csrf",
             AppError::PayloadTooLarge => "error_page.too_large",
             AppError::Conflict => "error_page.conflict",

@@ -244,6 +244,10 @@ mod tests {
             for prefix in ["email.subject", "email.sentence", "outbox.kinds"] {
                 keys.push(format!("{prefix}.{}", kind.code()));
             }
+            if kind.is_security() {
+                keys.push(format!("email.action.{}", kind.code()));
+                keys.push(format!("email.link_text.{}", kind.code()));
+            }
         }
         keys.extend(
             ["request_information", "contest", "confirm_decision", "reopen", "withdraw"]

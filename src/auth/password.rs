@@ -17,12 +17,16 @@ pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
 /// Checks `password` against `stored`; with no stored hash (unknown email) it still does the work
 /// of a check against a fixed hash, so timing does not reveal whether an account exists.
 pub fn verify(password: &str, stored: Option<&str>) -> bool {
-    let target = stored.unwrap_or(DECOY);
-    let matched = PasswordHash::new(target)
-        .map(|parsed| hasher().verify_password(password.as_bytes(), &parsed).is_ok())
-        .unwrap_or(false);
-    matched && stored.is_some()
+    // An account without a usable hash (invited, no password chosen yet) costs the same work.
+    let parsed = stored.and_then(|s| PasswordHash::new(s).ok());
+    let usable = parsed.is_some();
+    let target = parsed.or_else(|| PasswordHash::new(DECOY).ok());
+    let matched = target.is_some_and(|t| hasher().verify_password(password.as_bytes(), &t).is_ok());
+    matched && usable
 }
+
+/// What an invited account holds until its owner chooses a password: no password matches it.
+pub const NO_PASSWORD_YET: &str = "!";
 
 /// A well-formed hash of a password nobody knows, checked when the email is unknown.
 const DECOY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0Yv0wB2b5nvxj0I3J4Qh3J3p9WfE5nQq1n7kq2CqQ4s";
@@ -53,6 +57,7 @@ mod tests {
         assert!(verify("correct horse battery", Some(&stored)));
         assert!(!verify("wrong horse battery", Some(&stored)));
         assert!(!verify("correct horse battery", None));
+        assert!(!verify("", Some(NO_PASSWORD_YET)) && !verify("!", Some(NO_PASSWORD_YET)));
         assert!(PasswordHash::new(DECOY).is_ok(), "the decoy must cost a full check");
     }
 

@@ -1,5 +1,6 @@
 //! The database: the only backend-specific code (connection, pragmas, migrations) lives here.
 
+pub mod account_tokens;
 pub mod cases;
 pub mod events;
 pub mod items;

@@ -14,6 +14,7 @@ use crate::domain::notification::{DeliveryStatus, NotificationKind};
 #[derive(Insertable)]
 #[diesel(table_name = notifications)]
 struct NotificationInsert<'a> {
+    secret: Option<&'a str>,
     recipient_id: i64,
     case_id: Option<i64>,
     kind: &'a str,
@@ -36,6 +37,7 @@ pub fn enqueue(
     for recipient in recipients {
         queued += diesel::insert_into(notifications::table)
             .values(NotificationInsert {
+                secret: None,
                 recipient_id: recipient.0,
                 case_id: case.map(|c| c.0),
                 kind: kind.code(),
@@ -47,6 +49,29 @@ pub fn enqueue(
             .execute(conn)?;
     }
     Ok(queued)
+}
+
+/// Queues a security email whose link carries `secret` (a single-use token). The secret stays in
+/// the outbox only until the email is sent or given up.
+pub fn enqueue_secret(
+    conn: &mut DbConnection,
+    recipient: UserId,
+    kind: NotificationKind,
+    secret: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::insert_into(notifications::table)
+        .values(NotificationInsert {
+            secret,
+            recipient_id: recipient.0,
+            case_id: None,
+            kind: kind.code(),
+            urgent: false,
+            status: DeliveryStatus::Pending.code(),
+            next_attempt_at: now,
+            created_at: now,
+        })
+        .execute(conn)
 }
 
 /// Pending notifications whose time has come and that no worker holds, oldest first.
@@ -86,9 +111,12 @@ pub struct Outgoing {
     pub locale: Option<String>,
     pub reference: Option<String>,
     pub category: Option<Category>,
+    /// The single-use token of a security email.
+    pub secret: Option<String>,
 }
 
-type OutgoingRow = (i64, String, bool, i32, String, String, Option<String>, Option<String>, Option<String>);
+type OutgoingRow =
+    (i64, String, bool, i32, String, String, Option<String>, Option<String>, Option<String>, Option<String>);
 
 pub fn outgoing(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Outgoing>> {
     let row: Option<OutgoingRow> = notifications::table
@@ -105,10 +133,11 @@ pub fn outgoing(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Outgoing
             users::locale,
             cases::reference.nullable(),
             cases::category.nullable(),
+            notifications::secret,
         ))
         .first(conn)
         .optional()?;
-    row.map(|(id, kind, urgent, attempts, email, display_name, locale, reference, category)| {
+    row.map(|(id, kind, urgent, attempts, email, display_name, locale, reference, category, secret)| {
         Ok(Outgoing {
             id,
             kind: decode("notification kind", &kind, NotificationKind::parse)?,
@@ -119,6 +148,7 @@ pub fn outgoing(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Outgoing
             display_name,
             locale,
             reference,
+            secret,
         })
     })
     .transpose()
@@ -132,6 +162,7 @@ pub fn mark_sent(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryR
             notifications::sent_at.eq(Some(now)),
             notifications::leased_until.eq(None::<NaiveDateTime>),
             notifications::last_error.eq(None::<String>),
+            notifications::secret.eq(None::<String>),
         ))
         .execute(conn)
 }
@@ -153,7 +184,8 @@ pub fn mark_attempt_failed(
     );
     match retry_at {
         Some(at) => diesel::update(target).set((common, notifications::next_attempt_at.eq(at))).execute(conn),
-        None => diesel::update(target).set(common).execute(conn),
+        // Given up: a token nobody will receive is forgotten with it.
+        None => diesel::update(target).set((common, notifications::secret.eq(None::<String>))).execute(conn),
     }
 }
 

@@ -118,8 +118,23 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        secret -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    account_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        purpose -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(account_tokens -> users (user_id));
 
 diesel::joinable!(notifications -> users (recipient_id));
 diesel::joinable!(notifications -> cases (case_id));
@@ -130,5 +145,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     cases,
     reported_items,
     case_events,
-    notifications
+    notifications,
+    account_tokens
 );

@@ -83,6 +83,11 @@ pub fn delete_expired_for_user(conn: &mut DbConnection, user: UserId, now: Naive
         .execute(conn)
 }
 
+/// Ends every session of a user (a new password, a role change, a disabled account).
+pub fn delete_for_user(conn: &mut DbConnection, user: UserId) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user.0))).execute(conn)
+}
+
 pub fn count_for_user(conn: &mut DbConnection, user: UserId) -> QueryResult<i64> {
     sessions::table.filter(sessions::user_id.eq(user.0)).count().get_result(conn)
 }

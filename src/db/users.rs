@@ -126,6 +126,10 @@ pub fn disabled_by_organisation(conn: &mut DbConnection, id: UserId) -> QueryRes
     }
 }
 
+pub fn set_password(conn: &mut DbConnection, id: UserId, hash: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(id.0)).set(users::password_hash.eq(hash)).execute(conn)
+}
+
 pub fn set_locale(conn: &mut DbConnection, id: UserId, locale: Option<&str>) -> QueryResult<usize> {
     diesel::update(users::table.find(id.0)).set(users::locale.eq(locale)).execute(conn)
 }

@@ -13,11 +13,17 @@ pub struct NewAccount {
     pub email: EmailAddress,
     pub display_name: String,
     pub role: Role,
-    pub password: String,
+    /// `None`: the user chooses it from an emailed invitation.
+    pub password: Option<String>,
 }
 
 impl NewAccount {
-    pub fn parse(email: &str, display_name: &str, role: &str, password: &str) -> Result<NewAccount, FieldErrors> {
+    pub fn parse(
+        email: &str,
+        display_name: &str,
+        role: &str,
+        password: Option<&str>,
+    ) -> Result<NewAccount, FieldErrors> {
         let mut errors = FieldErrors::default();
         let email = EmailAddress::parse(email).map_err(|_| errors.add("email", "error.invalid_email")).ok();
         let display_name = match clean_text(display_name, MAX_SHORT_TEXT) {
@@ -35,15 +41,17 @@ impl NewAccount {
             errors.add("role", "error.unknown_choice");
             None
         });
-        if password.chars().count() < MIN_PASSWORD_LENGTH {
-            errors.add("password", "error.password_too_short");
-        }
-        if password.len() > 1024 {
-            errors.add("password", "error.too_long");
+        if let Some(password) = password {
+            if password.chars().count() < MIN_PASSWORD_LENGTH {
+                errors.add("password", "error.password_too_short");
+            }
+            if password.len() > 1024 {
+                errors.add("password", "error.too_long");
+            }
         }
         match (email, display_name, role) {
             (Some(email), Some(display_name), Some(role)) if errors.is_empty() => {
-                Ok(NewAccount { email, display_name, role, password: password.to_owned() })
+                Ok(NewAccount { email, display_name, role, password: password.map(str::to_owned) })
             }
             _ => Err(errors),
         }

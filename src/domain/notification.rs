@@ -11,6 +11,28 @@ text_enum! {
         Decided => "decided",
         Closed => "closed",
         Assigned => "assigned",
+        Invitation => "invitation",
+        PasswordReset => "password_reset",
+        PasswordChanged => "password_changed",
+    }
+}
+
+impl NotificationKind {
+    /// Security emails go out whatever the recipient's preferences, and carry a link with a
+    /// single-use token instead of a case.
+    pub fn is_security(self) -> bool {
+        matches!(
+            self,
+            NotificationKind::Invitation | NotificationKind::PasswordReset | NotificationKind::PasswordChanged
+        )
+    }
+}
+
+text_enum! {
+    /// What a single-use account link is for.
+    pub enum TokenPurpose {
+        Invitation => "invitation",
+        PasswordReset => "password_reset",
     }
 }
 

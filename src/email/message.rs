@@ -8,6 +8,7 @@ use lettre::message::{Mailbox, MultiPart};
 
 use crate::config::Settings;
 use crate::db::notifications::Outgoing;
+use crate::domain::notification::NotificationKind;
 use crate::i18n::{Catalogue, I18n, Lang};
 
 #[derive(Template)]
@@ -17,6 +18,8 @@ struct TextBody<'a> {
     greeting: &'a str,
     sentence: &'a str,
     link: &'a str,
+    /// The line before the link.
+    action: &'a str,
 }
 
 #[derive(Template)]
@@ -27,6 +30,8 @@ struct HtmlBody<'a> {
     sentence: &'a str,
     link: &'a str,
     lang: &'a str,
+    /// The text of the link.
+    link_text: &'a str,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,12 +50,15 @@ pub fn message_id(id: i64, public_url: &str) -> String {
     format!("<notification-{id}@{}>", host.unwrap_or_else(|| "passerelle.invalid".into()))
 }
 
-/// The link in an email: the case page (the reader signs in first), or the portal.
+/// The link in an email: a single-use account link, the case page (the reader signs in
+/// first), or the portal.
 fn link(out: &Outgoing, public_url: &str) -> String {
     let base = public_url.trim_end_matches('/');
-    match &out.reference {
-        Some(reference) => format!("{base}/cases/{reference}"),
-        None => format!("{base}/"),
+    match (out.kind, &out.secret, &out.reference) {
+        (NotificationKind::Invitation, Some(token), _) => format!("{base}/account/setup/{token}"),
+        (NotificationKind::PasswordReset, Some(token), _) => format!("{base}/account/reset/{token}"),
+        (_, _, Some(reference)) => format!("{base}/cases/{reference}"),
+        _ => format!("{base}/sign-in"),
     }
 }
 
@@ -60,7 +68,7 @@ pub fn compose(out: &Outgoing, i18n: &I18n, settings: &Settings) -> Result<lettr
     let t = i18n.catalogue(lang);
     let reference = out.reference.as_deref().unwrap_or("");
     let category = out.category.map(|c| t.label("category", c.code())).unwrap_or_default();
-    let values = [("reference", reference), ("category", category.as_str())];
+    let values = [("reference", reference), ("category", category.as_str()), ("email", out.email.as_str())];
     let mut subject = t.fill(&format!("email.subject.{}", out.kind.code()), &values);
     if out.urgent {
         subject = format!("{} {subject}", t.get("email.urgent_prefix"));
@@ -68,8 +76,15 @@ pub fn compose(out: &Outgoing, i18n: &I18n, settings: &Settings) -> Result<lettr
     let sentence = t.fill(&format!("email.sentence.{}", out.kind.code()), &values);
     let greeting = t.fill("email.greeting", &[("name", &out.display_name)]);
     let link = link(out, &settings.public_url);
-    let text = TextBody { t, greeting: &greeting, sentence: &sentence, link: &link }.render()?;
-    let html = HtmlBody { t, greeting: &greeting, sentence: &sentence, link: &link, lang: lang.code() }.render()?;
+    let (action, link_text) = if out.kind.is_security() {
+        (t.label("email.action", out.kind.code()), t.label("email.link_text", out.kind.code()))
+    } else {
+        (t.get("email.sign_in").to_owned(), t.get("email.open_case").to_owned())
+    };
+    let text = TextBody { t, greeting: &greeting, sentence: &sentence, link: &link, action: &action }.render()?;
+    let html =
+        HtmlBody { t, greeting: &greeting, sentence: &sentence, link: &link, lang: lang.code(), link_text: &link_text }
+            .render()?;
     let from: Mailbox = settings.mail_from.parse().map_err(|_| ComposeError::Address(settings.mail_from.clone()))?;
     let to = Mailbox::new(
         Some(out.display_name.clone()),

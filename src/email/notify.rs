@@ -65,3 +65,32 @@ pub fn enqueue(
     let recipients: Vec<UserId> = recipients.into_iter().filter(|r| *r != actor).collect();
     notifications::enqueue(conn, &recipients, Some(case.id), kind, urgent, now)
 }
+
+/// How long an invitation link works.
+pub const INVITATION_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::hours(72);
+/// How long a password-reset link works.
+pub const RESET_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+
+/// Creates a single-use link for `user` (only its hash is stored) and queues the email that
+/// carries it, in the caller's transaction.
+pub fn account_link(
+    conn: &mut DbConnection,
+    user: UserId,
+    purpose: crate::domain::notification::TokenPurpose,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    use crate::domain::notification::TokenPurpose;
+    let token = crate::auth::tokens::random_token();
+    let (lifetime, kind) = match purpose {
+        TokenPurpose::Invitation => (INVITATION_LIFETIME, NotificationKind::Invitation),
+        TokenPurpose::PasswordReset => (RESET_LIFETIME, NotificationKind::PasswordReset),
+    };
+    let hash = crate::auth::tokens::hash_token(&token);
+    crate::db::account_tokens::create(conn, user, purpose, &hash, now + lifetime, now)?;
+    notifications::enqueue_secret(conn, user, kind, Some(&token), now)
+}
+
+/// Tells a user their password changed (a security email: always sent).
+pub fn password_changed(conn: &mut DbConnection, user: UserId, now: NaiveDateTime) -> QueryResult<usize> {
+    notifications::enqueue_secret(conn, user, NotificationKind::PasswordChanged, None, now)
+}

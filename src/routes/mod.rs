@@ -1,6 +1,8 @@
 //! One file per page or action, mirroring the URL tree.
 
+pub mod account;
 pub mod admin;
+pub mod anonymous;
 pub mod auth;
 pub mod cases;
 pub mod error_page;
@@ -23,6 +25,12 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/sign-in", web::get().to(auth::sign_in::form))
         .route("/sign-in", web::post().to(auth::sign_in::submit))
         .route("/sign-out", web::post().to(auth::sign_out::submit))
+        .route("/sign-in/forgot", web::get().to(account::forgot::form))
+        .route("/sign-in/forgot", web::post().to(account::forgot::submit))
+        .route("/account/setup/{token}", web::get().to(account::set_password::setup_form))
+        .route("/account/setup/{token}", web::post().to(account::set_password::setup))
+        .route("/account/reset/{token}", web::get().to(account::set_password::reset_form))
+        .route("/account/reset/{token}", web::post().to(account::set_password::reset))
         .route("/settings/language", web::post().to(settings::language))
         .route("/cases", web::get().to(cases::list::get))
         .route("/cases", web::post().to(cases::create::post))

@@ -155,6 +155,29 @@ impl TestApp {
         address
     }
 
+    /// Waits for the email to `address` that carries a link containing `marker` (from the
+    /// outbox folder, where emails go when no SMTP server is configured) and returns the link's path.
+    pub async fn wait_for_link_to(&self, address: &str, marker: &str) -> String {
+        let folder = self.files.path().join("outbox");
+        for _ in 0..200 {
+            for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+                let raw = std::fs::read(entry.path()).unwrap_or_default();
+                let Ok(parsed) = mailparse::parse_mail(&raw) else { continue };
+                use mailparse::MailHeaderMap;
+                let to = parsed.headers.get_first_value("To").unwrap_or_default();
+                let text = parsed.subparts.first().and_then(|p| p.get_body().ok()).unwrap_or_default();
+                if to.contains(address)
+                    && let Some(start) = text.find(marker)
+                {
+                    let rest = &text[start..];
+                    return rest[..rest.find(char::is_whitespace).unwrap_or(rest.len())].to_owned();
+                }
+            }
+            actix_rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no email to {address} with a link to {marker}");
+    }
+
     pub fn conn(&self) -> db::PooledConnection {
         self.pool.get().expect("a database connection")
     }
@@ -380,6 +403,13 @@ impl Client {
             self.csrf = csrf_in(&cases.body).expect("a signed-in page carries the session's CSRF token");
         }
         response
+    }
+
+    /// Opens an emailed account link and chooses a password there.
+    pub async fn choose_password(&mut self, link: &str, password: &str, confirm: &str) -> Response {
+        let page = self.get(link).await;
+        let Some(csrf) = csrf_in(&page.body) else { return page };
+        self.post_raw(link, encode(&[("csrf", &csrf), ("password", password), ("confirm", confirm)]).into_bytes()).await
     }
 
     /// Files a complete escalation with the given overrides; returns the reference.

@@ -13,7 +13,9 @@ use crate::db::users::{self, NewUser, UserSummary};
 use crate::domain::account::NewAccount;
 use crate::domain::ids::{OrgId, UserId};
 use crate::domain::new_case::FieldErrors;
+use crate::domain::notification::TokenPurpose;
 use crate::domain::role::Role;
+use crate::email::notify;
 use crate::error::AppError;
 use crate::routes::form::{FormData, Posted};
 use crate::routes::page::{Page, render, see_other};
@@ -28,8 +30,8 @@ struct UsersTemplate<'a> {
     roles: &'static [Role],
     form: FormData,
     errors: FieldErrors,
-    /// A password generated for the account just created, shown this once.
-    generated: Option<(String, String)>,
+    /// The address an invitation was just sent to.
+    invited: Option<String>,
 }
 
 impl UsersTemplate<'_> {
@@ -44,7 +46,7 @@ async fn show(
     status: StatusCode,
     form: FormData,
     errors: FieldErrors,
-    generated: Option<(String, String)>,
+    invited: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let (users, organisations) = state.db(|conn| Ok((users::list(conn, None)?, organisations::all(conn)?))).await?;
     let template = UsersTemplate {
@@ -54,7 +56,7 @@ async fn show(
         roles: Role::ALL,
         form,
         errors,
-        generated,
+        invited,
     };
     render(status, &template)
 }
@@ -68,10 +70,9 @@ pub async fn get(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpRe
 pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResponse, AppError> {
     let Posted { user, form } = posted;
     user.ensure_platform_admin()?;
-    let typed_password = form.get("password").to_owned();
-    let generated = typed_password.is_empty();
-    let clear = if generated { password::generate() } else { typed_password };
-    let account = NewAccount::parse(form.get("email"), form.get("display_name"), form.get("role"), &clear);
+    // No password typed: the user is invited by email and chooses their own.
+    let typed_password = Some(form.get("password")).filter(|p| !p.is_empty());
+    let account = NewAccount::parse(form.get("email"), form.get("display_name"), form.get("role"), typed_password);
     let organisation = form.get("organisation").parse::<i64>().ok().map(OrgId);
     let (account, organisation) = match (account, organisation) {
         (Ok(account), Some(org)) => (account, org),
@@ -83,8 +84,11 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
             return show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, form, errors, None).await;
         }
     };
-    let password_for_hash = account.password.clone();
-    let hash = web::block(move || password::hash(&password_for_hash)).await?.map_err(AppError::internal)?;
+    let hash = match account.password.clone() {
+        Some(clear) => web::block(move || password::hash(&clear)).await?.map_err(AppError::internal)?,
+        None => password::NO_PASSWORD_YET.to_owned(),
+    };
+    let invite = account.password.is_none();
     let stored = account.clone();
     let refusal = state
         .tx(move |conn| {
@@ -100,7 +104,7 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
             if !errors.is_empty() {
                 return Ok(Some(errors));
             }
-            users::insert(
+            let created = users::insert(
                 conn,
                 &NewUser {
                     organisation_id: organisation.0,
@@ -112,15 +116,18 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
                     created_at: db::now(),
                 },
             )?;
+            if invite {
+                notify::account_link(conn, created, TokenPurpose::Invitation, db::now())?;
+            }
             Ok(None)
         })
         .await?;
     if let Some(errors) = refusal {
         return show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, form, errors, None).await;
     }
-    if generated {
-        let shown = Some((account.email.as_str().to_owned(), account.password));
-        return show(&state, &user, StatusCode::OK, FormData::default(), FieldErrors::default(), shown).await;
+    if invite {
+        let invited = Some(account.email.as_str().to_owned());
+        return show(&state, &user, StatusCode::OK, FormData::default(), FieldErrors::default(), invited).await;
     }
     Ok(see_other("/admin/users"))
 }

@@ -1,23 +1,21 @@
 //! `GET/POST /sign-in`: email and password. Before a session exists, CSRF is a double-submit
 //! cookie; a wrong password and an unknown or disabled account get the very same answer.
 
-use actix_web::cookie::{Cookie, SameSite};
+use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, dev::Payload, web};
 use askama::Template;
 
 use crate::auth::current_user::{lookup, session_cookie};
 use crate::auth::password;
-use crate::auth::tokens::{constant_time_eq, hash_token, random_token};
+use crate::auth::tokens::{hash_token, random_token};
 use crate::db::{self, sessions, users};
 use crate::domain::email_address::EmailAddress;
 use crate::error::AppError;
-use crate::i18n::{Lang, negotiate};
-use crate::routes::form::read_body;
+use crate::routes::anonymous::{CSRF_COOKIE, attach_csrf, check_csrf, chosen_language, language, new_csrf};
+use crate::routes::form::{FormData, read_body};
 use crate::routes::page::{Page, render, see_other};
 use crate::startup::AppState;
-
-const CSRF_COOKIE: &str = "passerelle_signin";
 
 #[derive(Template)]
 #[template(path = "auth/sign_in.html")]
@@ -28,16 +26,8 @@ struct SignInTemplate<'a> {
     failed: bool,
     /// Where the form posts: keeps a language chosen on this page.
     action: &'a str,
-}
-
-/// A language chosen with the links of the sign-in page (`?lang=fr`), if any.
-fn chosen_language(request: &HttpRequest) -> Option<Lang> {
-    let query = crate::routes::form::FormData::from_query(request).unwrap_or_default();
-    Lang::parse(query.get("lang"))
-}
-
-fn language(request: &HttpRequest) -> Lang {
-    chosen_language(request).unwrap_or_else(|| negotiate(None, request))
+    /// The user just chose their password from an emailed link.
+    password_set: bool,
 }
 
 fn respond(
@@ -47,20 +37,16 @@ fn respond(
     email: &str,
     failed: bool,
 ) -> Result<HttpResponse, AppError> {
-    let csrf = random_token();
+    let csrf = new_csrf();
     let page = Page::signed_out(state, language(request));
     let action = match chosen_language(request) {
         Some(lang) => format!("/sign-in?lang={lang}"),
         None => "/sign-in".to_owned(),
     };
-    let mut response = render(status, &SignInTemplate { page, csrf: &csrf, email, failed, action: &action })?;
-    let cookie = Cookie::build(CSRF_COOKIE, csrf.clone())
-        .path("/sign-in")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(state.settings.secure_cookies())
-        .finish();
-    response.add_cookie(&cookie).map_err(AppError::internal)?;
+    let done = FormData::from_query(request).unwrap_or_default().get("done") == "password";
+    let mut response =
+        render(status, &SignInTemplate { page, csrf: &csrf, email, failed, action: &action, password_set: done })?;
+    attach_csrf(state, &mut response, &csrf)?;
     Ok(response)
 }
 
@@ -79,10 +65,7 @@ pub async fn submit(
 ) -> Result<HttpResponse, AppError> {
     let mut payload: Payload = payload.into_inner();
     let form = read_body(&request, &mut payload).await?;
-    let cookie = request.cookie(CSRF_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
-    if cookie.is_empty() || !constant_time_eq(&cookie, form.get("csrf")) {
-        return Err(AppError::CsrfRejected);
-    }
+    check_csrf(&request, &form)?;
     let typed_email = form.get("email").to_owned();
     let password = form.get("password").to_owned();
     let email = EmailAddress::parse(&typed_email).ok();
@@ -126,7 +109,7 @@ pub async fn submit(
     tracing::info!(user = user_id, "signed in");
     let mut response = see_other("/cases");
     response.add_cookie(&session_cookie(&token, state.settings.secure_cookies(), hours)).map_err(AppError::internal)?;
-    let mut forget = Cookie::build(CSRF_COOKIE, "").path("/sign-in").finish();
+    let mut forget = Cookie::build(CSRF_COOKIE, "").path("/").finish();
     forget.make_removal();
     response.add_cookie(&forget).map_err(AppError::internal)?;
     Ok(response)

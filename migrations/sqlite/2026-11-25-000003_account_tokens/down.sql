@@ -1,0 +1,2 @@
+DROP TABLE account_tokens;
+ALTER TABLE notifications DROP COLUMN secret;

@@ -1,0 +1,80 @@
+//! Single-use links that set a password (invitations, resets). Only token hashes are stored.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::account_tokens;
+use super::{DbConnection, decode};
+use crate::domain::ids::UserId;
+use crate::domain::notification::TokenPurpose;
+
+#[derive(Insertable)]
+#[diesel(table_name = account_tokens)]
+struct TokenInsert<'a> {
+    user_id: i64,
+    purpose: &'a str,
+    token_hash: &'a str,
+    expires_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+}
+
+pub fn create(
+    conn: &mut DbConnection,
+    user: UserId,
+    purpose: TokenPurpose,
+    token_hash: &str,
+    expires_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::insert_into(account_tokens::table)
+        .values(TokenInsert { user_id: user.0, purpose: purpose.code(), token_hash, expires_at, created_at: now })
+        .execute(conn)
+}
+
+/// What a presented token turns out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenState {
+    Usable { id: i64, user: UserId },
+    Used,
+    Expired,
+    Unknown,
+}
+
+/// Looks a token up for `purpose`; a token of another purpose is as unknown as a wrong one.
+pub fn check(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    purpose: TokenPurpose,
+    now: NaiveDateTime,
+) -> QueryResult<TokenState> {
+    let row: Option<(i64, i64, String, NaiveDateTime, Option<NaiveDateTime>)> = account_tokens::table
+        .filter(account_tokens::token_hash.eq(token_hash))
+        .select((
+            account_tokens::id,
+            account_tokens::user_id,
+            account_tokens::purpose,
+            account_tokens::expires_at,
+            account_tokens::used_at,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((id, user, stored_purpose, expires_at, used_at)) = row else { return Ok(TokenState::Unknown) };
+    if decode("token purpose", &stored_purpose, TokenPurpose::parse)? != purpose {
+        return Ok(TokenState::Unknown);
+    }
+    Ok(if used_at.is_some() {
+        TokenState::Used
+    } else if expires_at <= now {
+        TokenState::Expired
+    } else {
+        TokenState::Usable { id, user: UserId(user) }
+    })
+}
+
+/// Uses a token up; `false` if it was used in the meantime (two tabs, a replay).
+pub fn use_up(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<bool> {
+    let changed = diesel::update(account_tokens::table.find(id).filter(account_tokens::used_at.is_null()))
+        .set(account_tokens::used_at.eq(Some(now)))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
