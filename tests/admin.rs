@@ -232,7 +232,42 @@ async fn a_partner_admin_disables_a_user_of_their_organisation_only(app: TestApp
     assert_eq!(app.client().sign_in(&cast.alice.email, support::PASSWORD).await.status, 401);
 }
 
+async fn a_partner_admin_invites_a_user_into_their_own_organisation(app: TestApp) {
+    let cast = app.cast();
+    let mut anna = app.sign_in(&cast.anna).await;
+    let staff =
+        anna.post("/team/invite", &[("display_name", "Sly"), ("email", "sly@alpha.test"), ("role", "liaison")]).await;
+    assert_eq!(staff.status, 422, "a partner admin cannot create platform staff");
+    assert!(staff.contains("value=\"sly@alpha.test\""));
+    let taken = anna
+        .post("/team/invite", &[("display_name", "B"), ("email", &cast.bob.email), ("role", "partner_caseworker")])
+        .await;
+    assert!(taken.contains("An account already uses this email address."));
+    let invited = anna
+        .post(
+            "/team/invite",
+            &[("display_name", "Chloé"), ("email", "chloe@alpha.test"), ("role", "partner_caseworker")],
+        )
+        .await;
+    assert_eq!(invited.status, 200);
+    assert!(invited.contains("chloe@alpha.test"));
+    let link = app.wait_for_link_to("chloe@alpha.test", "/account/setup/").await;
+    let mut chloe = app.client();
+    assert_eq!(chloe.choose_password(&link, "chloé's long password", "chloé's long password").await.status, 303);
+    assert_eq!(chloe.sign_in("chloe@alpha.test", "chloé's long password").await.status, 303);
+    assert!(chloe.get("/cases").await.contains("Alpha Helpline"), "the invited user belongs to Anna's organisation");
+    let mut alice = app.sign_in(&cast.alice).await;
+    assert_eq!(
+        alice
+            .post("/team/invite", &[("display_name", "X"), ("email", "x@alpha.test"), ("role", "partner_caseworker")])
+            .await
+            .status,
+        404
+    );
+}
+
 on_both_backends!(
+    a_partner_admin_invites_a_user_into_their_own_organisation,
     a_partner_admin_disables_a_user_of_their_organisation_only,
     an_admin_adds_an_organisation_and_a_user_who_can_then_sign_in,
     the_command_line_creates_the_first_admin

@@ -42,6 +42,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/cases/{reference}/decision", web::post().to(cases::decide::post))
         .route("/cases/{reference}/referral", web::post().to(cases::referral::post))
         .route("/team", web::get().to(team::members::get))
+        .route("/team/invite", web::post().to(team::invite::post))
         .route("/team/{id}/disable", web::post().to(team::members::disable))
         .route("/team/{id}/enable", web::post().to(team::members::enable))
         .route("/admin/organisations", web::get().to(admin::organisations::get))

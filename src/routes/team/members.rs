@@ -10,9 +10,10 @@ use crate::auth::current_user::CurrentUser;
 use crate::db::users::{self, UserSummary};
 use crate::db::{self};
 use crate::domain::ids::UserId;
+use crate::domain::new_case::FieldErrors;
 use crate::domain::role::Role;
 use crate::error::AppError;
-use crate::routes::form::Posted;
+use crate::routes::form::{FormData, Posted};
 use crate::routes::page::{Page, render, see_other};
 use crate::startup::AppState;
 
@@ -21,23 +22,46 @@ use crate::startup::AppState;
 struct TeamTemplate<'a> {
     page: Page<'a>,
     members: Vec<UserSummary>,
+    roles: [Role; 2],
+    form: FormData,
+    errors: FieldErrors,
+    /// The address an invitation was just sent to.
+    invited: Option<String>,
 }
 
 impl TeamTemplate<'_> {
     fn is_me(&self, member: &UserSummary) -> bool {
         self.page.user.is_some_and(|u| u.user_id == member.id)
     }
+
+    fn error(&self, field: &str) -> Option<&'static str> {
+        self.errors.get(field)
+    }
 }
 
-fn ensure_partner_admin(user: &CurrentUser) -> Result<(), AppError> {
+pub fn ensure_partner_admin(user: &CurrentUser) -> Result<(), AppError> {
     if user.user.role == Role::PartnerAdmin { Ok(()) } else { Err(AppError::NotFound) }
+}
+
+/// The team page, with the invitation form as typed and its errors.
+pub async fn show(
+    state: &AppState,
+    user: &CurrentUser,
+    status: StatusCode,
+    form: FormData,
+    errors: FieldErrors,
+    invited: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let organisation = user.user.organisation_id;
+    let members = state.db(move |conn| Ok(users::list(conn, Some(organisation))?)).await?;
+    let page = Page::for_user(state, user, "team");
+    let roles = [Role::PartnerCaseworker, Role::PartnerAdmin];
+    render(status, &TeamTemplate { page, members, roles, form, errors, invited })
 }
 
 pub async fn get(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
     ensure_partner_admin(&user)?;
-    let organisation = user.user.organisation_id;
-    let members = state.db(move |conn| Ok(users::list(conn, Some(organisation))?)).await?;
-    render(StatusCode::OK, &TeamTemplate { page: Page::for_user(&state, &user, "team"), members })
+    show(&state, &user, StatusCode::OK, FormData::default(), FieldErrors::default(), None).await
 }
 
 async fn set_enabled(state: &AppState, posted: Posted, id: &str, enabled: bool) -> Result<HttpResponse, AppError> {
