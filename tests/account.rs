@@ -75,7 +75,54 @@ async fn wrong_expired_and_misused_links_are_refused_clearly(app: TestApp) {
     assert_eq!(app.client().sign_in(&cast.bob.email, PASSWORD).await.status, 303, "the old password still works");
 }
 
+async fn people_choose_their_emails_but_urgent_cases_always_reach_liaisons(app: TestApp) {
+    let cast = app.cast();
+    let mut lea = app.sign_in(&cast.lea).await;
+    let page = lea.get("/account").await;
+    assert!(page.contains("a partner files a new case"));
+    let saved =
+        lea.post("/account/notifications", &[("message", "1"), ("status_changed", "1"), ("assigned", "1")]).await;
+    assert_eq!(saved.location.as_deref(), Some("/account?saved=notifications"));
+    assert!(
+        !lea.get("/account")
+            .await
+            .contains("id=\"kind-case_filed\" name=\"case_filed\" type=\"checkbox\" value=\"1\" checked")
+    );
+    let mut bob = app.sign_in(&cast.bob).await;
+    bob.file_case(&[]).await;
+    assert_eq!(app.count("notifications"), 0, "Lea turned new-case emails off");
+    bob.file_case(&[("urgency", "imminent")]).await;
+    assert_eq!(app.count("notifications"), 1, "an imminent-risk case reaches every liaison all the same");
+}
+
+async fn changing_ones_password_ends_the_other_sessions_and_is_confirmed(app: TestApp) {
+    let cast = app.cast();
+    let mut here = app.sign_in(&cast.alice).await;
+    let mut elsewhere = app.sign_in(&cast.alice).await;
+    let wrong = here
+        .post(
+            "/account/password",
+            &[("current", "not it at all"), ("password", "a brand new password"), ("confirm", "a brand new password")],
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.contains("id=\"current-error\">This is not your current password."));
+    let changed = here
+        .post(
+            "/account/password",
+            &[("current", PASSWORD), ("password", "a brand new password"), ("confirm", "a brand new password")],
+        )
+        .await;
+    assert_eq!(changed.location.as_deref(), Some("/account?saved=password"));
+    assert_eq!(here.get("/cases").await.status, 200, "this session goes on");
+    assert_eq!(elsewhere.get("/cases").await.location.as_deref(), Some("/sign-in"), "the others end");
+    app.wait_for_link_to(&cast.alice.email, "/sign-in").await;
+    assert_eq!(app.client().sign_in(&cast.alice.email, "a brand new password").await.status, 303);
+}
+
 on_both_backends!(
+    people_choose_their_emails_but_urgent_cases_always_reach_liaisons,
+    changing_ones_password_ends_the_other_sessions_and_is_confirmed,
     a_forgotten_password_is_reset_once_through_an_emailed_link,
     wrong_expired_and_misused_links_are_refused_clearly
 );

@@ -25,6 +25,7 @@ diesel::table! {
         disabled_at -> Nullable<Timestamp>,
         disabled_by -> Nullable<BigInt>,
         created_at -> Timestamp,
+        muted_notifications -> Text,
     }
 }
 

@@ -88,6 +88,12 @@ pub fn delete_for_user(conn: &mut DbConnection, user: UserId) -> QueryResult<usi
     diesel::delete(sessions::table.filter(sessions::user_id.eq(user.0))).execute(conn)
 }
 
+/// Ends every session of a user but `keep` (their current one).
+pub fn delete_for_user_except(conn: &mut DbConnection, user: UserId, keep: &str) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user.0)).filter(sessions::token_hash.ne(keep)))
+        .execute(conn)
+}
+
 pub fn count_for_user(conn: &mut DbConnection, user: UserId) -> QueryResult<i64> {
     sessions::table.filter(sessions::user_id.eq(user.0)).count().get_result(conn)
 }

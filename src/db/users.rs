@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::schema::{organisations, sessions, users};
 use super::{DbConnection, decode};
 use crate::domain::ids::{OrgId, UserId};
+use crate::domain::notification::NotificationKind;
 use crate::domain::role::Role;
 
 #[derive(Debug, Insertable)]
@@ -155,6 +156,36 @@ pub fn active_liaisons(conn: &mut DbConnection) -> QueryResult<Vec<UserId>> {
         .select(users::id)
         .load(conn)?;
     Ok(ids.into_iter().map(UserId).collect())
+}
+
+/// Those of `ids` who did not turn off emails of `kind`.
+pub fn wanting(conn: &mut DbConnection, ids: &[UserId], kind: NotificationKind) -> QueryResult<Vec<UserId>> {
+    let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    let wanted: Vec<i64> = users::table
+        .filter(users::id.eq_any(ids))
+        .filter(users::muted_notifications.not_like(format!("%,{},%", kind.code())))
+        .order(users::id.asc())
+        .select(users::id)
+        .load(conn)?;
+    Ok(wanted.into_iter().map(UserId).collect())
+}
+
+/// The kinds of email a user turned off.
+pub fn muted(conn: &mut DbConnection, id: UserId) -> QueryResult<Vec<NotificationKind>> {
+    let stored: String = users::table.find(id.0).select(users::muted_notifications).first(conn)?;
+    Ok(stored.split(',').filter_map(NotificationKind::parse).collect())
+}
+
+/// Replaces the kinds of email a user turned off (security kinds are never stored).
+pub fn set_muted(conn: &mut DbConnection, id: UserId, kinds: &[NotificationKind]) -> QueryResult<usize> {
+    let codes: Vec<&str> = kinds.iter().filter(|k| !k.is_security()).map(|k| k.code()).collect();
+    let stored = if codes.is_empty() { String::new() } else { format!(",{},", codes.join(",")) };
+    diesel::update(users::table.find(id.0)).set(users::muted_notifications.eq(stored)).execute(conn)
+}
+
+/// The password hash of a user, to check their current password before changing it.
+pub fn password_hash(conn: &mut DbConnection, id: UserId) -> QueryResult<String> {
+    users::table.find(id.0).select(users::password_hash).first(conn)
 }
 
 /// The enabled users among `ids`.

@@ -63,6 +63,12 @@ pub fn enqueue(
         Happened::Assigned(assignee) => (NotificationKind::Assigned, users::active_among(conn, &[assignee])?),
     };
     let recipients: Vec<UserId> = recipients.into_iter().filter(|r| *r != actor).collect();
+    // P0 and P1 cases reach every liaison, whatever each chose to hear about.
+    let recipients = if kind == NotificationKind::CaseFiled && urgent {
+        recipients
+    } else {
+        users::wanting(conn, &recipients, kind)?
+    };
     notifications::enqueue(conn, &recipients, Some(case.id), kind, urgent, now)
 }
 

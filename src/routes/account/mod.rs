@@ -3,3 +3,4 @@
 
 pub mod forgot;
 pub mod set_password;
+pub mod settings;
