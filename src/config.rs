@@ -59,6 +59,8 @@ pub struct Settings {
     pub mail_retry_seconds: i64,
     /// After this many failed attempts an email is marked failed, with its last error.
     pub mail_max_attempts: i32,
+    /// How many emails one instance sends at once (and SMTP connections it keeps open).
+    pub mail_concurrency: u32,
 }
 
 impl Default for Settings {
@@ -82,6 +84,7 @@ impl Default for Settings {
             mail_poll_ms: 1000,
             mail_retry_seconds: 30,
             mail_max_attempts: 8,
+            mail_concurrency: 32,
         }
     }
 }
@@ -135,6 +138,7 @@ impl Settings {
             "PASSERELLE_MAIL_POLL_MS" => self.mail_poll_ms = value.parse().map_err(|_| invalid(value))?,
             "PASSERELLE_MAIL_RETRY_SECONDS" => self.mail_retry_seconds = value.parse().map_err(|_| invalid(value))?,
             "PASSERELLE_MAIL_MAX_ATTEMPTS" => self.mail_max_attempts = value.parse().map_err(|_| invalid(value))?,
+            "PASSERELLE_MAIL_CONCURRENCY" => self.mail_concurrency = value.parse().map_err(|_| invalid(value))?,
             _ => {}
         }
         Ok(())

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use lettre::Transport;
+use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::SmtpTransport;
 use lettre::transport::smtp::authentication::Credentials;
 
@@ -48,7 +49,8 @@ impl Mailer {
             "none" => SmtpTransport::builder_dangerous(host),
             other => return Err(MailerError::TlsMode(other.to_owned())),
         };
-        let mut builder = builder.port(settings.smtp_port).timeout(Some(Duration::from_secs(20)));
+        let pool = PoolConfig::new().max_size(settings.mail_concurrency.max(1));
+        let mut builder = builder.port(settings.smtp_port).timeout(Some(Duration::from_secs(20))).pool_config(pool);
         if !settings.smtp_username.is_empty() {
             builder = builder.credentials(Credentials::new(
                 settings.smtp_username.clone(),

@@ -14,7 +14,7 @@ use crate::startup::AppState;
 
 /// How long a claimed email is ours before another worker may take it.
 const LEASE: TimeDelta = TimeDelta::minutes(5);
-const BATCH: i64 = 100;
+const BATCH: i64 = 500;
 
 /// The wait before attempt `attempts + 1`: the base, doubled per failed attempt, at most an hour.
 pub fn backoff(base_seconds: i64, attempts: i32) -> TimeDelta {
@@ -22,38 +22,60 @@ pub fn backoff(base_seconds: i64, attempts: i32) -> TimeDelta {
     TimeDelta::seconds(base_seconds.saturating_mul(factor).min(3600))
 }
 
-/// Delivers every due email once; returns how many were sent.
+/// Delivers every due email once, `mail_concurrency` at a time; returns how many were sent.
+/// Each email waits on its SMTP round trips, not on the processor, so they go in parallel over
+/// the transport's pool of connections.
 pub fn deliver_due(state: &AppState) -> Result<usize, String> {
-    let mut conn = state.pool.get().map_err(|e| e.to_string())?;
-    let now = db::now();
-    let due = notifications::due(&mut conn, now, BATCH).map_err(|e| e.to_string())?;
-    let mut sent = 0;
-    for id in due {
+    let due = {
+        let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+        notifications::due(&mut conn, db::now(), BATCH).map_err(|e| e.to_string())?
+    };
+    let lanes = usize::try_from(state.settings.mail_concurrency.max(1)).unwrap_or(1);
+    let chunk = due.len().div_ceil(lanes).max(1);
+    let results: Vec<Result<usize, String>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = due
+            .chunks(chunk)
+            .map(|ids| scope.spawn(move || ids.iter().map(|id| deliver_one(state, *id)).sum::<Result<usize, String>>()))
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap_or_else(|_| Err("an email thread panicked".into()))).collect()
+    });
+    results.into_iter().sum()
+}
+
+/// Claims, composes, sends and records one email; 1 if it was sent.
+fn deliver_one(state: &AppState, id: i64) -> Result<usize, String> {
+    let db_error = |e: diesel::result::Error| e.to_string();
+    let outgoing = {
+        let mut conn = state.pool.get().map_err(|e| e.to_string())?;
         let now = db::now();
-        if !notifications::claim(&mut conn, id, now, now + LEASE).map_err(|e| e.to_string())? {
-            continue;
+        if !notifications::claim(&mut conn, id, now, now + LEASE).map_err(db_error)? {
+            return Ok(0);
         }
-        let Some(outgoing) = notifications::outgoing(&mut conn, id).map_err(|e| e.to_string())? else { continue };
-        let result = compose(&outgoing, &state.i18n, &state.settings)
-            .map_err(|error| crate::email::mailer::SendError { message: error.to_string(), permanent: true })
-            .and_then(|message| state.mailer.send(id, &message));
-        let recorded = match result {
-            Ok(()) => {
-                sent += 1;
-                notifications::mark_sent(&mut conn, id, db::now())
-            }
-            Err(error) => {
-                let attempts = outgoing.attempts + 1;
-                let give_up = error.permanent || attempts >= state.settings.mail_max_attempts;
-                let retry_at =
-                    (!give_up).then(|| db::now() + backoff(state.settings.mail_retry_seconds, outgoing.attempts));
-                tracing::warn!(notification = id, attempts, give_up, error = %error.message, "email not delivered");
-                notifications::mark_attempt_failed(&mut conn, id, &error.message, retry_at)
-            }
-        };
-        recorded.map_err(|e| e.to_string())?;
+        match notifications::outgoing(&mut conn, id).map_err(db_error)? {
+            Some(outgoing) => outgoing,
+            None => return Ok(0),
+        }
+    };
+    // No database connection is held while the SMTP server answers.
+    let result = compose(&outgoing, &state.i18n, &state.settings)
+        .map_err(|error| crate::email::mailer::SendError { message: error.to_string(), permanent: true })
+        .and_then(|message| state.mailer.send(id, &message));
+    let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+    match result {
+        Ok(()) => {
+            notifications::mark_sent(&mut conn, id, db::now()).map_err(db_error)?;
+            Ok(1)
+        }
+        Err(error) => {
+            let attempts = outgoing.attempts + 1;
+            let give_up = error.permanent || attempts >= state.settings.mail_max_attempts;
+            let retry_at =
+                (!give_up).then(|| db::now() + backoff(state.settings.mail_retry_seconds, outgoing.attempts));
+            tracing::warn!(notification = id, attempts, give_up, error = %error.message, "email not delivered");
+            notifications::mark_attempt_failed(&mut conn, id, &error.message, retry_at).map_err(db_error)?;
+            Ok(0)
+        }
     }
-    Ok(sent)
 }
 
 /// Runs for as long as the server does, looking for due emails every `mail_poll_ms`.

@@ -91,7 +91,7 @@ impl SmtpServer {
         let received = Arc::new(Mutex::new(Vec::new()));
         let handler = Collector { received: received.clone(), from: String::new(), to: Vec::new(), data: Vec::new() };
         let mut server = Server::new(handler);
-        server.with_name("smtp.test").with_tcp_listener(listener);
+        server.with_name("smtp.test").with_num_threads(64).with_tcp_listener(listener);
         std::thread::spawn(move || {
             let _ = server.serve();
         });
