@@ -7,6 +7,17 @@ use super::role::Role;
 /// The shortest password Passerelle accepts.
 pub const MIN_PASSWORD_LENGTH: usize = 12;
 
+/// Checks a password being chosen (twice, to catch a typo), adding errors to `password` or `confirm`.
+pub fn check_new_password(password: &str, confirm: &str, errors: &mut FieldErrors) {
+    if password.chars().count() < MIN_PASSWORD_LENGTH {
+        errors.add("password", "error.password_too_short");
+    } else if password.len() > 1024 {
+        errors.add("password", "error.too_long");
+    } else if password != confirm {
+        errors.add("confirm", "error.passwords_differ");
+    }
+}
+
 /// A new account's details; the password is still in clear and must be hashed before storing.
 #[derive(Debug, Clone)]
 pub struct NewAccount {

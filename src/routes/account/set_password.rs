@@ -10,7 +10,7 @@ use crate::auth::password;
 use crate::auth::tokens::hash_token;
 use crate::db::account_tokens::{self, TokenState};
 use crate::db::{self, sessions, users};
-use crate::domain::account::MIN_PASSWORD_LENGTH;
+use crate::domain::account::check_new_password;
 use crate::domain::ids::UserId;
 use crate::domain::new_case::FieldErrors;
 use crate::domain::notification::TokenPurpose;
@@ -87,13 +87,7 @@ async fn submit(
     let (token_id, user) = usable(&state, &token, purpose).await?;
     let chosen = form.get("password").to_owned();
     let mut errors = FieldErrors::default();
-    if chosen.chars().count() < MIN_PASSWORD_LENGTH {
-        errors.add("password", "error.password_too_short");
-    } else if chosen.len() > 1024 {
-        errors.add("password", "error.too_long");
-    } else if chosen != form.get("confirm") {
-        errors.add("confirm", "error.passwords_differ");
-    }
+    check_new_password(&chosen, form.get("confirm"), &mut errors);
     if !errors.is_empty() {
         return respond(&state, &request, purpose, StatusCode::UNPROCESSABLE_ENTITY, errors);
     }

@@ -9,7 +9,7 @@ use askama::Template;
 use crate::auth::current_user::CurrentUser;
 use crate::auth::password;
 use crate::db::{self, sessions, users};
-use crate::domain::account::MIN_PASSWORD_LENGTH;
+use crate::domain::account::check_new_password;
 use crate::domain::new_case::FieldErrors;
 use crate::domain::notification::NotificationKind;
 use crate::email::notify;
@@ -91,13 +91,7 @@ pub async fn password(state: web::Data<AppState>, posted: Posted) -> Result<Http
     let current = form.get("current").to_owned();
     let chosen = form.get("password").to_owned();
     let mut errors = FieldErrors::default();
-    if chosen.chars().count() < MIN_PASSWORD_LENGTH {
-        errors.add("password", "error.password_too_short");
-    } else if chosen.len() > 1024 {
-        errors.add("password", "error.too_long");
-    } else if chosen != form.get("confirm") {
-        errors.add("confirm", "error.passwords_differ");
-    }
+    check_new_password(&chosen, form.get("confirm"), &mut errors);
     let stored = state.db(move |conn| Ok(users::password_hash(conn, id)?)).await?;
     let right = web::block(move || password::verify(&current, Some(&stored))).await?;
     if !right {
