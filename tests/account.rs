@@ -95,6 +95,22 @@ async fn people_choose_their_emails_but_urgent_cases_always_reach_liaisons(app: 
     assert_eq!(app.count("notifications"), 1, "an imminent-risk case reaches every liaison all the same");
 }
 
+async fn liaisons_hear_of_new_cases_in_the_categories_they_follow(app: TestApp) {
+    let cast = app.cast();
+    let mut lea = app.sign_in(&cast.lea).await;
+    assert!(lea.get("/account").await.contains("New cases I follow"));
+    lea.post("/account/notifications", &[("case_filed", "1"), ("message", "1"), ("follow_doxxing", "1")]).await;
+    let mut bob = app.sign_in(&cast.bob).await;
+    bob.file_case(&[("category", "harassment")]).await;
+    assert_eq!(app.count("notifications"), 0, "Lea does not follow harassment");
+    bob.file_case(&[("category", "doxxing")]).await;
+    assert_eq!(app.count("notifications"), 1);
+    bob.file_case(&[("category", "grooming")]).await;
+    assert_eq!(app.count("notifications"), 2, "child exploitation reaches every liaison");
+    let mut alice = app.sign_in(&cast.alice).await;
+    assert!(!alice.get("/account").await.contains("New cases I follow"), "partners follow no categories");
+}
+
 async fn changing_ones_password_ends_the_other_sessions_and_is_confirmed(app: TestApp) {
     let cast = app.cast();
     let mut here = app.sign_in(&cast.alice).await;
@@ -123,6 +139,7 @@ async fn changing_ones_password_ends_the_other_sessions_and_is_confirmed(app: Te
 on_both_backends!(
     people_choose_their_emails_but_urgent_cases_always_reach_liaisons,
     changing_ones_password_ends_the_other_sessions_and_is_confirmed,
+    liaisons_hear_of_new_cases_in_the_categories_they_follow,
     a_forgotten_password_is_reset_once_through_an_emailed_link,
     wrong_expired_and_misused_links_are_refused_clearly
 );

@@ -26,6 +26,7 @@ diesel::table! {
         disabled_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         muted_notifications -> Text,
+        followed_categories -> Text,
     }
 }
 

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{organisations, sessions, users};
 use super::{DbConnection, decode};
+use crate::domain::category::Category;
 use crate::domain::ids::{OrgId, UserId};
 use crate::domain::notification::NotificationKind;
 use crate::domain::role::Role;
@@ -181,6 +182,37 @@ pub fn set_muted(conn: &mut DbConnection, id: UserId, kinds: &[NotificationKind]
     let codes: Vec<&str> = kinds.iter().filter(|k| !k.is_security()).map(|k| k.code()).collect();
     let stored = if codes.is_empty() { String::new() } else { format!(",{},", codes.join(",")) };
     diesel::update(users::table.find(id.0)).set(users::muted_notifications.eq(stored)).execute(conn)
+}
+
+/// Enabled liaisons who follow `category` (following none in particular means following all).
+pub fn liaisons_following(conn: &mut DbConnection, category: Category) -> QueryResult<Vec<UserId>> {
+    let ids: Vec<i64> = users::table
+        .filter(users::role.eq(Role::Liaison.code()))
+        .filter(users::disabled_at.is_null())
+        .filter(
+            users::followed_categories.eq("").or(users::followed_categories.like(format!("%,{},%", category.code()))),
+        )
+        .order(users::id.asc())
+        .select(users::id)
+        .load(conn)?;
+    Ok(ids.into_iter().map(UserId).collect())
+}
+
+/// The categories a liaison follows; empty means all.
+pub fn followed(conn: &mut DbConnection, id: UserId) -> QueryResult<Vec<Category>> {
+    let stored: String = users::table.find(id.0).select(users::followed_categories).first(conn)?;
+    Ok(Category::parse_list(&stored))
+}
+
+/// Replaces the categories a liaison follows; all of them, or none, is stored as "all".
+pub fn set_followed(conn: &mut DbConnection, id: UserId, categories: &[Category]) -> QueryResult<usize> {
+    let all = categories.is_empty() || categories.len() == Category::ALL.len();
+    let stored = if all {
+        String::new()
+    } else {
+        format!(",{},", categories.iter().map(|c| c.code()).collect::<Vec<_>>().join(","))
+    };
+    diesel::update(users::table.find(id.0)).set(users::followed_categories.eq(stored)).execute(conn)
 }
 
 /// The password hash of a user, to check their current password before changing it.

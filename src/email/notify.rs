@@ -50,7 +50,9 @@ pub fn enqueue(
         Side::Staff => partner_side(conn, case),
     };
     let (kind, recipients) = match happened {
-        Happened::Filed => (NotificationKind::CaseFiled, users::active_liaisons(conn)?),
+        // P0 and P1 cases reach every liaison; others, those who follow the category.
+        Happened::Filed if urgent => (NotificationKind::CaseFiled, users::active_liaisons(conn)?),
+        Happened::Filed => (NotificationKind::CaseFiled, users::liaisons_following(conn, case.category)?),
         Happened::Message => (NotificationKind::Message, other_side(conn)?),
         Happened::StatusChanged(CaseStatus::AwaitingPartner) => {
             (NotificationKind::InformationRequested, partner_side(conn, case)?)

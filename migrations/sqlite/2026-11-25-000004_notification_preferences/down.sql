@@ -1,1 +1,2 @@
 ALTER TABLE users DROP COLUMN muted_notifications;
+ALTER TABLE users DROP COLUMN followed_categories;

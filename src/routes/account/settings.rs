@@ -10,8 +10,10 @@ use crate::auth::current_user::CurrentUser;
 use crate::auth::password;
 use crate::db::{self, sessions, users};
 use crate::domain::account::check_new_password;
+use crate::domain::category::Category;
 use crate::domain::new_case::FieldErrors;
 use crate::domain::notification::NotificationKind;
+use crate::domain::role::Role;
 use crate::email::notify;
 use crate::error::AppError;
 use crate::routes::form::{FormData, Posted};
@@ -24,6 +26,9 @@ struct SettingsTemplate<'a> {
     page: Page<'a>,
     kinds: Vec<NotificationKind>,
     muted: Vec<NotificationKind>,
+    /// For liaisons: every category, and those they follow (none stored: all).
+    categories: &'static [Category],
+    followed: Vec<Category>,
     errors: FieldErrors,
     saved: &'a str,
 }
@@ -31,6 +36,10 @@ struct SettingsTemplate<'a> {
 impl SettingsTemplate<'_> {
     fn wants(&self, kind: &NotificationKind) -> bool {
         !self.muted.contains(kind)
+    }
+
+    fn follows(&self, category: &Category) -> bool {
+        self.followed.is_empty() || self.followed.contains(category)
     }
 
     fn error(&self, field: &str) -> Option<&'static str> {
@@ -56,9 +65,10 @@ async fn show(
     saved: &str,
 ) -> Result<HttpResponse, AppError> {
     let id = user.user.user_id;
-    let muted = state.db(move |conn| Ok(users::muted(conn, id)?)).await?;
+    let (muted, followed) = state.db(move |conn| Ok((users::muted(conn, id)?, users::followed(conn, id)?))).await?;
     let page = Page::for_user(state, user, "account");
-    render(status, &SettingsTemplate { page, kinds: choosable(user), muted, errors, saved })
+    let categories = if user.user.role == Role::Liaison { Category::ALL } else { &[] };
+    render(status, &SettingsTemplate { page, kinds: choosable(user), muted, categories, followed, errors, saved })
 }
 
 pub async fn get(
@@ -79,8 +89,19 @@ pub async fn get(
 pub async fn notifications(state: web::Data<AppState>, posted: Posted) -> Result<HttpResponse, AppError> {
     let Posted { user, form } = posted;
     let muted: Vec<NotificationKind> = choosable(&user).into_iter().filter(|k| !form.checked(k.code())).collect();
+    let followed: Vec<Category> =
+        Category::ALL.iter().copied().filter(|c| form.checked(&format!("follow_{}", c.code()))).collect();
+    let liaison = user.user.role == Role::Liaison;
     let id = user.user.user_id;
-    state.tx(move |conn| Ok(users::set_muted(conn, id, &muted)?)).await?;
+    state
+        .tx(move |conn| {
+            users::set_muted(conn, id, &muted)?;
+            if liaison {
+                users::set_followed(conn, id, &followed)?;
+            }
+            Ok(())
+        })
+        .await?;
     Ok(see_other("/account?saved=notifications"))
 }
 
