@@ -15,6 +15,9 @@ use crate::startup::AppState;
 /// How long a claimed email is ours before another worker may take it.
 const LEASE: TimeDelta = TimeDelta::minutes(5);
 const BATCH: i64 = 500;
+/// The worker gives up waiting for a database connection sooner than requests do: it tries
+/// again at its next poll, and never holds up a shutdown.
+const POOL_WAIT: Duration = Duration::from_secs(2);
 
 /// The wait before attempt `attempts + 1`: the base, doubled per failed attempt, at most an hour.
 pub fn backoff(base_seconds: i64, attempts: i32) -> TimeDelta {
@@ -27,7 +30,7 @@ pub fn backoff(base_seconds: i64, attempts: i32) -> TimeDelta {
 /// the transport's pool of connections.
 pub fn deliver_due(state: &AppState) -> Result<usize, String> {
     let due = {
-        let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+        let mut conn = state.pool.get_timeout(POOL_WAIT).map_err(|e| e.to_string())?;
         notifications::due(&mut conn, db::now(), BATCH).map_err(|e| e.to_string())?
     };
     let lanes = usize::try_from(state.settings.mail_concurrency.max(1)).unwrap_or(1);
@@ -46,7 +49,7 @@ pub fn deliver_due(state: &AppState) -> Result<usize, String> {
 fn deliver_one(state: &AppState, id: i64) -> Result<usize, String> {
     let db_error = |e: diesel::result::Error| e.to_string();
     let outgoing = {
-        let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+        let mut conn = state.pool.get_timeout(POOL_WAIT).map_err(|e| e.to_string())?;
         let now = db::now();
         if !notifications::claim(&mut conn, id, now, now + LEASE).map_err(db_error)? {
             return Ok(0);
@@ -60,7 +63,7 @@ fn deliver_one(state: &AppState, id: i64) -> Result<usize, String> {
     let result = compose(&outgoing, &state.i18n, &state.settings)
         .map_err(|error| crate::email::mailer::SendError { message: error.to_string(), permanent: true })
         .and_then(|message| state.mailer.send(id, &message));
-    let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+    let mut conn = state.pool.get_timeout(POOL_WAIT).map_err(|e| e.to_string())?;
     match result {
         Ok(()) => {
             notifications::mark_sent(&mut conn, id, db::now()).map_err(db_error)?;
