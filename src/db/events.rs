@@ -130,15 +130,6 @@ pub fn for_display(entries: Vec<TimelineEntry>) -> Vec<TimelineEntry> {
     shown
 }
 
-/// Counts entries of a kind, for tests and statistics.
-pub fn count(conn: &mut DbConnection, case: CaseId, kind: EventKind) -> QueryResult<i64> {
-    case_events::table
-        .filter(case_events::case_id.eq(case.0))
-        .filter(case_events::kind.eq(kind.code()))
-        .count()
-        .get_result(conn)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

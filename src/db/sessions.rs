@@ -93,7 +93,3 @@ pub fn delete_for_user_except(conn: &mut DbConnection, user: UserId, keep: &str)
     diesel::delete(sessions::table.filter(sessions::user_id.eq(user.0)).filter(sessions::token_hash.ne(keep)))
         .execute(conn)
 }
-
-pub fn count_for_user(conn: &mut DbConnection, user: UserId) -> QueryResult<i64> {
-    sessions::table.filter(sessions::user_id.eq(user.0)).count().get_result(conn)
-}

@@ -37,10 +37,6 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
     pub fn iter(&self) -> impl Iterator<Item = (&str, &'static str)> {
         self.0.iter().map(|(field, key)| (field.as_str(), *key))
     }

@@ -73,10 +73,6 @@ impl<'a> Page<'a> {
     pub fn iso(&self, at: &NaiveDateTime) -> String {
         at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
     }
-
-    pub fn time_opt(&self, at: &Option<NaiveDateTime>) -> String {
-        at.as_ref().map(|at| self.time(at)).unwrap_or_default()
-    }
 }
 
 /// Renders `template` as an HTML response with `status`.

@@ -10,8 +10,7 @@ use crate::domain::email_address::EmailAddress;
 use crate::domain::notification::TokenPurpose;
 use crate::email::notify;
 use crate::error::AppError;
-use crate::routes::anonymous::{attach_csrf, check_csrf, language, new_csrf};
-use crate::routes::form::read_body;
+use crate::routes::anonymous::{attach_csrf, language, new_csrf, read_form};
 use crate::routes::page::{Page, render};
 use crate::startup::AppState;
 
@@ -41,9 +40,7 @@ pub async fn submit(
     request: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let mut payload = payload.into_inner();
-    let form = read_body(&request, &mut payload).await?;
-    check_csrf(&request, &form)?;
+    let form = read_form(&request, payload).await?;
     if let Ok(email) = EmailAddress::parse(form.get("email")) {
         state
             .tx(move |conn| {

@@ -16,8 +16,7 @@ use crate::domain::new_case::FieldErrors;
 use crate::domain::notification::TokenPurpose;
 use crate::email::notify;
 use crate::error::AppError;
-use crate::routes::anonymous::{attach_csrf, check_csrf, language, new_csrf};
-use crate::routes::form::read_body;
+use crate::routes::anonymous::{attach_csrf, language, new_csrf, read_form};
 use crate::routes::page::{Page, render, see_other};
 use crate::startup::AppState;
 
@@ -81,9 +80,7 @@ async fn submit(
     token: web::Path<String>,
     purpose: TokenPurpose,
 ) -> Result<HttpResponse, AppError> {
-    let mut payload = payload.into_inner();
-    let form = read_body(&request, &mut payload).await?;
-    check_csrf(&request, &form)?;
+    let form = read_form(&request, payload).await?;
     let (token_id, user) = usable(&state, &token, purpose).await?;
     let chosen = form.get("password").to_owned();
     let mut errors = FieldErrors::default();

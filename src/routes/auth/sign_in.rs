@@ -3,7 +3,7 @@
 
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, dev::Payload, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use crate::auth::current_user::{lookup, session_cookie};
@@ -12,8 +12,8 @@ use crate::auth::tokens::{hash_token, random_token};
 use crate::db::{self, sessions, users};
 use crate::domain::email_address::EmailAddress;
 use crate::error::AppError;
-use crate::routes::anonymous::{CSRF_COOKIE, attach_csrf, check_csrf, chosen_language, language, new_csrf};
-use crate::routes::form::{FormData, read_body};
+use crate::routes::anonymous::{CSRF_COOKIE, attach_csrf, chosen_language, language, new_csrf, read_form};
+use crate::routes::form::FormData;
 use crate::routes::page::{Page, render, see_other};
 use crate::startup::AppState;
 
@@ -63,9 +63,7 @@ pub async fn submit(
     request: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let mut payload: Payload = payload.into_inner();
-    let form = read_body(&request, &mut payload).await?;
-    check_csrf(&request, &form)?;
+    let form = read_form(&request, payload).await?;
     let typed_email = form.get("email").to_owned();
     let password = form.get("password").to_owned();
     let email = EmailAddress::parse(&typed_email).ok();
