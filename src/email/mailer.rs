@@ -70,6 +70,14 @@ impl Mailer {
         }
     }
 
+    /// The folder emails are written to, when no SMTP server is configured.
+    pub fn folder(&self) -> Option<String> {
+        match self {
+            Mailer::Smtp(_) => None,
+            Mailer::Folder(folder) => Some(folder.display().to_string()),
+        }
+    }
+
     /// Delivers one email; a file is written under a temporary name, then renamed into place.
     pub fn send(&self, id: i64, message: &lettre::Message) -> Result<(), SendError> {
         match self {

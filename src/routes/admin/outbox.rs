@@ -24,7 +24,8 @@ struct OutboxTemplate<'a> {
     sent: i64,
     failed: i64,
     sections: Vec<Section>,
-    mailer: String,
+    /// Where emails go: a folder, or (`None`) the SMTP server.
+    folder: Option<String>,
 }
 
 /// The latest emails in one state; failed ones can be tried again.
@@ -58,7 +59,7 @@ pub async fn get(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpRe
             Section { title: "outbox.pending", lines: pending_lines, retryable: false },
             Section { title: "outbox.sent", lines: sent_lines, retryable: false },
         ],
-        mailer: state.mailer.describe(),
+        folder: state.mailer.folder(),
     };
     render(StatusCode::OK, &template)
 }
