@@ -22,6 +22,7 @@ fn case_routes(reference: &str) -> Vec<Route> {
         ("POST", format!("/cases/{reference}/assign"), vec![("assignee", "me")]),
         ("POST", format!("/cases/{reference}/decision"), vec![]),
         ("POST", format!("/cases/{reference}/referral"), vec![("authority", "x"), ("referred_at", "2026-01-01T10:00")]),
+        ("POST", format!("/cases/{reference}/watch"), vec![("watch", "1")]),
     ]
 }
 
@@ -48,6 +49,7 @@ async fn another_organisation_gets_404_on_every_case_route(app: TestApp) {
         assert_eq!(unknown.body.replace(&missing, &reference), theirs.body, "{method} {path}: the pages differ");
     }
     assert_eq!(app.count("case_events"), events, "nothing was written");
+    assert_eq!(app.count("case_watchers"), 0, "nobody watches a case they cannot see");
     assert!(alice.get(&format!("/cases/{reference}")).await.contains(">Submitted<"));
 }
 

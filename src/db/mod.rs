@@ -9,6 +9,7 @@ pub mod organisations;
 pub mod schema;
 pub mod sessions;
 pub mod users;
+pub mod watchers;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;

@@ -136,7 +136,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    case_watchers (case_id, user_id) {
+        case_id -> BigInt,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(account_tokens -> users (user_id));
+diesel::joinable!(case_watchers -> users (user_id));
+diesel::joinable!(case_watchers -> cases (case_id));
 
 diesel::joinable!(notifications -> users (recipient_id));
 diesel::joinable!(notifications -> cases (case_id));
@@ -148,5 +158,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     reported_items,
     case_events,
     notifications,
-    account_tokens
+    account_tokens,
+    case_watchers
 );

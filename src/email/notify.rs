@@ -6,7 +6,7 @@ use diesel::QueryResult;
 
 use crate::db::DbConnection;
 use crate::db::cases::Case;
-use crate::db::{notifications, users};
+use crate::db::{notifications, users, watchers};
 use crate::domain::case_status::{CaseStatus, Side};
 use crate::domain::ids::UserId;
 use crate::domain::notification::NotificationKind;
@@ -22,17 +22,23 @@ pub enum Happened {
     Assigned(UserId),
 }
 
-/// The platform side of a case: its assignee, or every liaison while nobody has it.
+/// The platform side of a case: its assignee (or every liaison while nobody has it) and the
+/// staff who watch it.
 fn platform_side(conn: &mut DbConnection, case: &Case) -> QueryResult<Vec<UserId>> {
-    match case.assignee_id {
-        Some(assignee) => users::active_among(conn, &[assignee]),
-        None => users::active_liaisons(conn),
-    }
+    let mut people = match case.assignee_id {
+        Some(assignee) => users::active_among(conn, &[assignee])?,
+        None => users::active_liaisons(conn)?,
+    };
+    people.extend(watchers::watching(conn, case, Side::Staff)?.into_iter().map(|(id, _)| id));
+    Ok(people)
 }
 
-/// The partner side of a case: the caseworker who filed it.
+/// The partner side of a case: the caseworker who filed it and the members of their
+/// organisation who watch it.
 fn partner_side(conn: &mut DbConnection, case: &Case) -> QueryResult<Vec<UserId>> {
-    users::active_among(conn, &[case.filed_by])
+    let mut people = users::active_among(conn, &[case.filed_by])?;
+    people.extend(watchers::watching(conn, case, Side::Partner)?.into_iter().map(|(id, _)| id));
+    Ok(people)
 }
 
 /// Queues the emails `happened` calls for; the actor never emails themselves.
@@ -64,7 +70,9 @@ pub fn enqueue(
         Happened::Decided => (NotificationKind::Decided, partner_side(conn, case)?),
         Happened::Assigned(assignee) => (NotificationKind::Assigned, users::active_among(conn, &[assignee])?),
     };
-    let recipients: Vec<UserId> = recipients.into_iter().filter(|r| *r != actor).collect();
+    let mut recipients: Vec<UserId> = recipients.into_iter().filter(|r| *r != actor).collect();
+    recipients.sort_unstable();
+    recipients.dedup();
     // P0 and P1 cases reach every liaison, whatever each chose to hear about.
     let recipients = if kind == NotificationKind::CaseFiled && urgent {
         recipients

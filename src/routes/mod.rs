@@ -44,6 +44,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/cases/{reference}/assign", web::post().to(cases::assign::post))
         .route("/cases/{reference}/decision", web::post().to(cases::decide::post))
         .route("/cases/{reference}/referral", web::post().to(cases::referral::post))
+        .route("/cases/{reference}/watch", web::post().to(cases::watch::post))
         .route("/team", web::get().to(team::members::get))
         .route("/team/invite", web::post().to(team::invite::post))
         .route("/team/{id}/disable", web::post().to(team::members::disable))

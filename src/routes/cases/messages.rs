@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, web};
 
 use super::step::Step;
 use super::{Refusal, respond, text_field};
-use crate::db::cases;
 use crate::db::events::EventKind;
+use crate::db::{cases, watchers};
 use crate::domain::case_status::{Action, CaseStatus};
 use crate::domain::new_case::{FieldErrors, MAX_EXPLANATION};
 use crate::email::notify::Happened;
@@ -58,6 +58,10 @@ pub async fn post(
             if !internal {
                 // Internal notes leave no trace a partner could ever observe: no newer date, no email.
                 cases::touch(conn, step.case.id, step.now)?;
+                if partner && step.case.filed_by != actor.user.user_id {
+                    // A colleague who joins the conversation hears the answer.
+                    watchers::watch(conn, step.case.id, actor.user.user_id, step.now)?;
+                }
                 step.notify(conn, Happened::Message)?;
             }
             Ok(Ok(()))

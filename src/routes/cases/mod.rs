@@ -9,6 +9,7 @@ pub mod referral;
 pub mod show;
 pub mod step;
 pub mod transition;
+pub mod watch;
 
 use crate::auth::current_user::CurrentUser;
 use crate::db::DbConnection;

@@ -13,7 +13,7 @@ use crate::auth::current_user::CurrentUser;
 use crate::db::cases::Case;
 use crate::db::events::{self, EventKind, NewEvent, TimelineEntry};
 use crate::db::items::{self, ReportedItem};
-use crate::db::{self, organisations, users};
+use crate::db::{self, organisations, users, watchers};
 use crate::domain::case_fields::Urgency;
 use crate::domain::case_status::Action;
 use crate::domain::ids::UserId;
@@ -50,6 +50,8 @@ struct ShowTemplate<'a> {
     hidden_views: usize,
     actions: Vec<Action>,
     staff: Vec<(UserId, String)>,
+    /// Who watches the case on the reader's own side.
+    watchers: Vec<(UserId, String)>,
     outcomes: &'static [Outcome],
     feedback: Feedback,
 }
@@ -98,6 +100,28 @@ impl ShowTemplate<'_> {
 
     fn is_me(&self, id: &UserId) -> bool {
         self.page.user.is_some_and(|u| u.user_id == *id)
+    }
+
+    /// How the reader hears about this case: `filer`, `assignee`, `watching` or `not_watching`.
+    fn hearing(&self) -> &'static str {
+        let me = self.page.user.map(|u| u.user_id);
+        if me == Some(self.case.filed_by) {
+            "filer"
+        } else if me.is_some() && me == self.case.assignee_id {
+            "assignee"
+        } else if self.watchers.iter().any(|(id, _)| Some(*id) == me) {
+            "watching"
+        } else {
+            "not_watching"
+        }
+    }
+
+    /// The other people of the reader's side who watch the case.
+    fn other_watchers(&self) -> String {
+        let me = self.page.user.map(|u| u.user_id);
+        let names: Vec<&str> =
+            self.watchers.iter().filter(|(id, _)| Some(*id) != me).map(|(_, name)| name.as_str()).collect();
+        names.join(", ")
     }
 
     fn is_assignee(&self, id: &UserId) -> bool {
@@ -157,6 +181,7 @@ struct Loaded {
     items: Vec<ReportedItem>,
     timeline: Vec<TimelineEntry>,
     staff: Vec<(UserId, String)>,
+    watchers: Vec<(UserId, String)>,
 }
 
 /// Loads and renders the case page; a fixed number of queries whatever the case holds.
@@ -191,7 +216,8 @@ pub async fn render_case(
         let items = items::for_case(conn, case.id)?;
         let timeline = events::timeline(conn, case.id, viewer.audience())?;
         let staff = if viewer.user.role.is_staff() { users::assignable_staff(conn)? } else { Vec::new() };
-        Ok(Loaded { case, organisation, names, items, timeline, staff })
+        let watchers = watchers::watching(conn, &case, viewer.side())?;
+        Ok(Loaded { case, organisation, names, items, timeline, staff, watchers })
     };
     // Only a staff view writes (its audit event); a partner's view takes no write lock.
     let loaded = if record_view { state.tx(load).await? } else { state.db(load).await? };
@@ -206,6 +232,7 @@ pub async fn render_case(
         hidden_views: 0,
         timeline: loaded.timeline,
         staff: loaded.staff,
+        watchers: loaded.watchers,
         case: loaded.case,
         actions,
         outcomes: Outcome::ALL,

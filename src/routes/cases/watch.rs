@@ -1,0 +1,39 @@
+//! `POST /cases/{reference}/watch`: start (`watch=1`) or stop (`watch=0`) hearing about a case
+//! by email. Anyone who may see the case may watch it; nobody else learns it exists.
+
+use actix_web::{HttpResponse, web};
+
+use super::{case_path, load_visible};
+use crate::db::{self, watchers};
+use crate::error::AppError;
+use crate::routes::form::Posted;
+use crate::routes::page::see_other;
+use crate::startup::AppState;
+
+#[tracing::instrument(skip_all, fields(case = %reference))]
+pub async fn post(
+    state: web::Data<AppState>,
+    posted: Posted,
+    reference: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let Posted { user, form } = posted;
+    let watch = match form.get("watch") {
+        "1" => true,
+        "0" => false,
+        _ => return Err(AppError::BadRequest("error_page.unknown_choice")),
+    };
+    let reference = reference.into_inner();
+    let lookup = reference.clone();
+    state
+        .tx(move |conn| {
+            let case = load_visible(conn, &user, &lookup)?;
+            if watch {
+                watchers::watch(conn, case.id, user.user.user_id, db::now())?;
+            } else {
+                watchers::unwatch(conn, case.id, user.user.user_id)?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(see_other(&format!("{}#watch", case_path(&reference))))
+}
