@@ -240,6 +240,7 @@ mod tests {
         }
         keys.extend(EventKind::ALL.iter().map(|k| format!("event.{}", k.code())));
         keys.push("status_partner.awaiting_partner".into());
+        keys.extend(["filer", "assignee", "watching", "not_watching"].iter().map(|h| format!("watch.{h}")));
         for kind in crate::domain::notification::NotificationKind::ALL {
             for prefix in ["email.subject", "email.sentence", "outbox.kinds"] {
                 keys.push(format!("{prefix}.{}", kind.code()));

@@ -1,4 +1,5 @@
-//! Single-use links that set a password (invitations, resets). Only token hashes are stored.
+//! Single-use links: setting a password (invitations, resets) and confirming a new email
+//! address. Only token hashes are stored.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -16,6 +17,7 @@ struct TokenInsert<'a> {
     token_hash: &'a str,
     expires_at: NaiveDateTime,
     created_at: NaiveDateTime,
+    new_email: Option<&'a str>,
 }
 
 pub fn create(
@@ -24,11 +26,41 @@ pub fn create(
     purpose: TokenPurpose,
     token_hash: &str,
     expires_at: NaiveDateTime,
+    new_email: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::insert_into(account_tokens::table)
-        .values(TokenInsert { user_id: user.0, purpose: purpose.code(), token_hash, expires_at, created_at: now })
+        .values(TokenInsert {
+            user_id: user.0,
+            purpose: purpose.code(),
+            token_hash,
+            expires_at,
+            created_at: now,
+            new_email,
+        })
         .execute(conn)
+}
+
+/// The address an email-change link confirms.
+pub fn new_email(conn: &mut DbConnection, id: i64) -> QueryResult<Option<String>> {
+    account_tokens::table.find(id).select(account_tokens::new_email).first(conn)
+}
+
+/// Uses up every open link of `user` for `purpose`, so only the newest one works.
+pub fn withdraw(
+    conn: &mut DbConnection,
+    user: UserId,
+    purpose: TokenPurpose,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        account_tokens::table
+            .filter(account_tokens::user_id.eq(user.0))
+            .filter(account_tokens::purpose.eq(purpose.code()))
+            .filter(account_tokens::used_at.is_null()),
+    )
+    .set(account_tokens::used_at.eq(Some(now)))
+    .execute(conn)
 }
 
 /// What a presented token turns out to be.

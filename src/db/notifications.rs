@@ -15,6 +15,7 @@ use crate::domain::notification::{DeliveryStatus, NotificationKind};
 #[diesel(table_name = notifications)]
 struct NotificationInsert<'a> {
     secret: Option<&'a str>,
+    to_address: Option<&'a str>,
     recipient_id: i64,
     case_id: Option<i64>,
     kind: &'a str,
@@ -38,6 +39,7 @@ pub fn enqueue(
         queued += diesel::insert_into(notifications::table)
             .values(NotificationInsert {
                 secret: None,
+                to_address: None,
                 recipient_id: recipient.0,
                 case_id: case.map(|c| c.0),
                 kind: kind.code(),
@@ -51,18 +53,21 @@ pub fn enqueue(
     Ok(queued)
 }
 
-/// Queues a security email whose link carries `secret` (a single-use token). The secret stays in
-/// the outbox only until the email is sent or given up.
+/// Queues a security email whose link carries `secret` (a single-use token), to `to_address`
+/// instead of the account's address when given (a new address to confirm, an old one to warn).
+/// The secret stays in the outbox only until the email is sent or given up.
 pub fn enqueue_secret(
     conn: &mut DbConnection,
     recipient: UserId,
     kind: NotificationKind,
     secret: Option<&str>,
+    to_address: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::insert_into(notifications::table)
         .values(NotificationInsert {
             secret,
+            to_address,
             recipient_id: recipient.0,
             case_id: None,
             kind: kind.code(),
@@ -106,7 +111,10 @@ pub struct Outgoing {
     pub kind: NotificationKind,
     pub urgent: bool,
     pub attempts: i32,
+    /// Where the email goes: the account's address, or the one the notification names.
     pub email: String,
+    /// The account's address now.
+    pub account_email: String,
     pub display_name: String,
     pub locale: Option<String>,
     pub reference: Option<String>,
@@ -115,8 +123,19 @@ pub struct Outgoing {
     pub secret: Option<String>,
 }
 
-type OutgoingRow =
-    (i64, String, bool, i32, String, String, Option<String>, Option<String>, Option<String>, Option<String>);
+type OutgoingRow = (
+    i64,
+    String,
+    bool,
+    i32,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 
 pub fn outgoing(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Outgoing>> {
     let row: Option<OutgoingRow> = notifications::table
@@ -129,6 +148,7 @@ pub fn outgoing(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Outgoing
             notifications::urgent,
             notifications::attempts,
             users::email,
+            notifications::to_address,
             users::display_name,
             users::locale,
             cases::reference.nullable(),
@@ -137,20 +157,23 @@ pub fn outgoing(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Outgoing
         ))
         .first(conn)
         .optional()?;
-    row.map(|(id, kind, urgent, attempts, email, display_name, locale, reference, category, secret)| {
-        Ok(Outgoing {
-            id,
-            kind: decode("notification kind", &kind, NotificationKind::parse)?,
-            category: category.as_deref().map(|c| decode("category", c, Category::parse)).transpose()?,
-            urgent,
-            attempts,
-            email,
-            display_name,
-            locale,
-            reference,
-            secret,
-        })
-    })
+    row.map(
+        |(id, kind, urgent, attempts, account_email, to_address, display_name, locale, reference, category, secret)| {
+            Ok(Outgoing {
+                id,
+                kind: decode("notification kind", &kind, NotificationKind::parse)?,
+                category: category.as_deref().map(|c| decode("category", c, Category::parse)).transpose()?,
+                urgent,
+                attempts,
+                email: to_address.unwrap_or_else(|| account_email.clone()),
+                account_email,
+                display_name,
+                locale,
+                reference,
+                secret,
+            })
+        },
+    )
     .transpose()
 }
 
@@ -215,6 +238,7 @@ type OutboxRow = (
     String,
     String,
     Option<String>,
+    Option<String>,
     i32,
     Option<String>,
     NaiveDateTime,
@@ -235,6 +259,7 @@ pub fn latest(conn: &mut DbConnection, status: DeliveryStatus, limit: i64) -> Qu
             notifications::kind,
             notifications::status,
             users::email,
+            notifications::to_address,
             cases::reference.nullable(),
             notifications::attempts,
             notifications::last_error,
@@ -244,20 +269,34 @@ pub fn latest(conn: &mut DbConnection, status: DeliveryStatus, limit: i64) -> Qu
         ))
         .load(conn)?;
     rows.into_iter()
-        .map(|(id, kind, status, recipient, reference, attempts, last_error, next_attempt_at, created_at, sent_at)| {
-            Ok(OutboxLine {
+        .map(
+            |(
                 id,
-                kind: decode("notification kind", &kind, NotificationKind::parse)?,
-                status: decode("delivery status", &status, DeliveryStatus::parse)?,
-                recipient,
+                kind,
+                status,
+                account_email,
+                to_address,
                 reference,
                 attempts,
                 last_error,
                 next_attempt_at,
                 created_at,
                 sent_at,
-            })
-        })
+            )| {
+                Ok(OutboxLine {
+                    id,
+                    kind: decode("notification kind", &kind, NotificationKind::parse)?,
+                    status: decode("delivery status", &status, DeliveryStatus::parse)?,
+                    recipient: to_address.unwrap_or(account_email),
+                    reference,
+                    attempts,
+                    last_error,
+                    next_attempt_at,
+                    created_at,
+                    sent_at,
+                })
+            },
+        )
         .collect()
 }
 

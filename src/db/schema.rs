@@ -121,6 +121,7 @@ diesel::table! {
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
         secret -> Nullable<Text>,
+        to_address -> Nullable<Text>,
     }
 }
 
@@ -133,6 +134,7 @@ diesel::table! {
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        new_email -> Nullable<Text>,
     }
 }
 

@@ -215,6 +215,20 @@ pub fn set_followed(conn: &mut DbConnection, id: UserId, categories: &[Category]
     diesel::update(users::table.find(id.0)).set(users::followed_categories.eq(stored)).execute(conn)
 }
 
+/// A user's email address.
+pub fn email(conn: &mut DbConnection, id: UserId) -> QueryResult<String> {
+    users::table.find(id.0).select(users::email).first(conn)
+}
+
+/// Changes a user's email address; `false` if another account took it in the meantime.
+pub fn set_email(conn: &mut DbConnection, id: UserId, email: &str) -> QueryResult<bool> {
+    if email_taken(conn, email)? {
+        return Ok(false);
+    }
+    diesel::update(users::table.find(id.0)).set(users::email.eq(email)).execute(conn)?;
+    Ok(true)
+}
+
 /// The password hash of a user, to check their current password before changing it.
 pub fn password_hash(conn: &mut DbConnection, id: UserId) -> QueryResult<String> {
     users::table.find(id.0).select(users::password_hash).first(conn)

@@ -14,6 +14,8 @@ text_enum! {
         Invitation => "invitation",
         PasswordReset => "password_reset",
         PasswordChanged => "password_changed",
+        EmailConfirmation => "email_confirmation",
+        EmailChanged => "email_changed",
     }
 }
 
@@ -23,7 +25,11 @@ impl NotificationKind {
     pub fn is_security(self) -> bool {
         matches!(
             self,
-            NotificationKind::Invitation | NotificationKind::PasswordReset | NotificationKind::PasswordChanged
+            NotificationKind::Invitation
+                | NotificationKind::PasswordReset
+                | NotificationKind::PasswordChanged
+                | NotificationKind::EmailConfirmation
+                | NotificationKind::EmailChanged
         )
     }
 }
@@ -33,6 +39,7 @@ text_enum! {
     pub enum TokenPurpose {
         Invitation => "invitation",
         PasswordReset => "password_reset",
+        EmailChange => "email_change",
     }
 }
 

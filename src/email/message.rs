@@ -57,6 +57,7 @@ fn link(out: &Outgoing, public_url: &str) -> String {
     match (out.kind, &out.secret, &out.reference) {
         (NotificationKind::Invitation, Some(token), _) => format!("{base}/account/setup/{token}"),
         (NotificationKind::PasswordReset, Some(token), _) => format!("{base}/account/reset/{token}"),
+        (NotificationKind::EmailConfirmation, Some(token), _) => format!("{base}/account/email/{token}"),
         (_, _, Some(reference)) => format!("{base}/cases/{reference}"),
         _ => format!("{base}/sign-in"),
     }
@@ -68,7 +69,7 @@ pub fn compose(out: &Outgoing, i18n: &I18n, settings: &Settings) -> Result<lettr
     let t = i18n.catalogue(lang);
     let reference = out.reference.as_deref().unwrap_or("");
     let category = out.category.map(|c| t.label("category", c.code())).unwrap_or_default();
-    let values = [("reference", reference), ("category", category.as_str()), ("email", out.email.as_str())];
+    let values = [("reference", reference), ("category", category.as_str()), ("email", out.account_email.as_str())];
     let mut subject = t.fill(&format!("email.subject.{}", out.kind.code()), &values);
     if out.urgent {
         subject = format!("{} {subject}", t.get("email.urgent_prefix"));

@@ -87,12 +87,38 @@ pub const INVITATION_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::hours(72);
 /// How long a password-reset link works.
 pub const RESET_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
-/// Creates a single-use link for `user` (only its hash is stored) and queues the email that
-/// carries it, in the caller's transaction.
+/// How long a link confirming a new email address works.
+pub const EMAIL_CHANGE_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
+/// Creates an invitation or password-reset link for `user` (only its hash is stored) and queues
+/// the email that carries it, in the caller's transaction.
 pub fn account_link(
     conn: &mut DbConnection,
     user: UserId,
     purpose: crate::domain::notification::TokenPurpose,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    single_use_link(conn, user, purpose, None, now)
+}
+
+/// Sends a link confirming `new_email` to that address; earlier links for another address stop
+/// working. The account keeps its address until the link is used.
+pub fn email_change_link(
+    conn: &mut DbConnection,
+    user: UserId,
+    new_email: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    use crate::domain::notification::TokenPurpose;
+    crate::db::account_tokens::withdraw(conn, user, TokenPurpose::EmailChange, now)?;
+    single_use_link(conn, user, TokenPurpose::EmailChange, Some(new_email), now)
+}
+
+fn single_use_link(
+    conn: &mut DbConnection,
+    user: UserId,
+    purpose: crate::domain::notification::TokenPurpose,
+    new_email: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     use crate::domain::notification::TokenPurpose;
@@ -100,13 +126,19 @@ pub fn account_link(
     let (lifetime, kind) = match purpose {
         TokenPurpose::Invitation => (INVITATION_LIFETIME, NotificationKind::Invitation),
         TokenPurpose::PasswordReset => (RESET_LIFETIME, NotificationKind::PasswordReset),
+        TokenPurpose::EmailChange => (EMAIL_CHANGE_LIFETIME, NotificationKind::EmailConfirmation),
     };
     let hash = crate::auth::tokens::hash_token(&token);
-    crate::db::account_tokens::create(conn, user, purpose, &hash, now + lifetime, now)?;
-    notifications::enqueue_secret(conn, user, kind, Some(&token), now)
+    crate::db::account_tokens::create(conn, user, purpose, &hash, now + lifetime, new_email, now)?;
+    notifications::enqueue_secret(conn, user, kind, Some(&token), new_email, now)
 }
 
 /// Tells a user their password changed (a security email: always sent).
 pub fn password_changed(conn: &mut DbConnection, user: UserId, now: NaiveDateTime) -> QueryResult<usize> {
-    notifications::enqueue_secret(conn, user, NotificationKind::PasswordChanged, None, now)
+    notifications::enqueue_secret(conn, user, NotificationKind::PasswordChanged, None, None, now)
+}
+
+/// Tells a user, at their previous address, that their account's address changed.
+pub fn email_changed(conn: &mut DbConnection, user: UserId, previous: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    notifications::enqueue_secret(conn, user, NotificationKind::EmailChanged, None, Some(previous), now)
 }

@@ -1,6 +1,7 @@
-//! `GET /account`, `POST /account/notifications`, `POST /account/password`: a user's own
-//! settings: which emails they want, and their password (a change ends every other session and
-//! is confirmed by a security email).
+//! `GET /account`, `POST /account/notifications`, `POST /account/password`,
+//! `POST /account/email`: a user's own settings: which emails they want, their password (a
+//! change ends every other session and is confirmed by a security email) and their email
+//! address (changed only once a link sent to the new address is opened).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -11,6 +12,7 @@ use crate::auth::password;
 use crate::db::{self, sessions, users};
 use crate::domain::account::check_new_password;
 use crate::domain::category::Category;
+use crate::domain::email_address::EmailAddress;
 use crate::domain::new_case::FieldErrors;
 use crate::domain::notification::NotificationKind;
 use crate::domain::role::Role;
@@ -29,6 +31,9 @@ struct SettingsTemplate<'a> {
     /// For liaisons: every category, and those they follow (none stored: all).
     categories: &'static [Category],
     followed: Vec<Category>,
+    /// The account's address now, and the new one typed into a refused form.
+    email: String,
+    typed_email: String,
     errors: FieldErrors,
     saved: &'a str,
 }
@@ -62,13 +67,17 @@ async fn show(
     user: &CurrentUser,
     status: StatusCode,
     errors: FieldErrors,
+    typed_email: String,
     saved: &str,
 ) -> Result<HttpResponse, AppError> {
     let id = user.user.user_id;
-    let (muted, followed) = state.db(move |conn| Ok((users::muted(conn, id)?, users::followed(conn, id)?))).await?;
+    let (muted, followed, email) = state
+        .db(move |conn| Ok((users::muted(conn, id)?, users::followed(conn, id)?, users::email(conn, id)?)))
+        .await?;
     let page = Page::for_user(state, user, "account");
     let categories = if user.user.role == Role::Liaison { Category::ALL } else { &[] };
-    render(status, &SettingsTemplate { page, kinds: choosable(user), muted, categories, followed, errors, saved })
+    let kinds = choosable(user);
+    render(status, &SettingsTemplate { page, kinds, muted, categories, followed, email, typed_email, errors, saved })
 }
 
 pub async fn get(
@@ -80,9 +89,11 @@ pub async fn get(
     let saved = match query.get("saved") {
         "notifications" => "account.saved_notifications",
         "password" => "account.saved_password",
+        "email_sent" => "account.saved_email_sent",
+        "email" => "account.saved_email",
         _ => "",
     };
-    show(&state, &user, StatusCode::OK, FieldErrors::default(), saved).await
+    show(&state, &user, StatusCode::OK, FieldErrors::default(), String::new(), saved).await
 }
 
 #[tracing::instrument(skip_all)]
@@ -119,7 +130,7 @@ pub async fn password(state: web::Data<AppState>, posted: Posted) -> Result<Http
         errors.add("current", "error.wrong_password");
     }
     if !errors.is_empty() {
-        return show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, errors, "").await;
+        return show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, errors, String::new(), "").await;
     }
     let hash = web::block(move || password::hash(&chosen)).await?.map_err(AppError::internal)?;
     let keep = user.user.token_hash.clone();
@@ -133,4 +144,49 @@ pub async fn password(state: web::Data<AppState>, posted: Posted) -> Result<Http
         })
         .await?;
     Ok(see_other("/account?saved=password"))
+}
+
+/// Asks to change one's email address: with the current password, to an address no account
+/// uses. The change waits for the link sent to the new address.
+#[tracing::instrument(skip_all)]
+pub async fn email(state: web::Data<AppState>, posted: Posted) -> Result<HttpResponse, AppError> {
+    let Posted { user, form } = posted;
+    let id = user.user.user_id;
+    let typed = form.get("new_email").to_owned();
+    let current = form.get("email_password").to_owned();
+    let mut errors = FieldErrors::default();
+    let wanted = EmailAddress::parse(&typed).ok();
+    if wanted.is_none() {
+        errors.add("new_email", "error.invalid_email");
+    }
+    let lookup = wanted.clone();
+    let (stored, own, taken) = state
+        .db(move |conn| {
+            let own = users::email(conn, id)?;
+            let taken = match &lookup {
+                Some(wanted) => users::email_taken(conn, wanted.as_str())?,
+                None => false,
+            };
+            Ok((users::password_hash(conn, id)?, own, taken))
+        })
+        .await?;
+    if wanted.as_ref().is_some_and(|w| w.as_str() == own) {
+        errors.add("new_email", "error.same_email");
+    } else if taken {
+        errors.add("new_email", "error.email_taken");
+    }
+    let right = web::block(move || password::verify(&current, Some(&stored))).await?;
+    if !right {
+        errors.add("email_password", "error.wrong_password");
+    }
+    let Some(wanted) = wanted.filter(|_| errors.is_empty()) else {
+        return show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, errors, typed, "").await;
+    };
+    state
+        .tx(move |conn| {
+            notify::email_change_link(conn, id, wanted.as_str(), db::now())?;
+            Ok(())
+        })
+        .await?;
+    Ok(see_other("/account?saved=email_sent"))
 }

@@ -26,8 +26,8 @@ struct SignInTemplate<'a> {
     failed: bool,
     /// Where the form posts: keeps a language chosen on this page.
     action: &'a str,
-    /// The user just chose their password from an emailed link.
-    password_set: bool,
+    /// What the user just did from an emailed link (the message's key), or empty.
+    done: &'static str,
 }
 
 fn respond(
@@ -43,9 +43,12 @@ fn respond(
         Some(lang) => format!("/sign-in?lang={lang}"),
         None => "/sign-in".to_owned(),
     };
-    let done = FormData::from_query(request).unwrap_or_default().get("done") == "password";
-    let mut response =
-        render(status, &SignInTemplate { page, csrf: &csrf, email, failed, action: &action, password_set: done })?;
+    let done = match FormData::from_query(request).unwrap_or_default().get("done") {
+        "password" => "sign_in.password_set",
+        "email" => "sign_in.email_changed",
+        _ => "",
+    };
+    let mut response = render(status, &SignInTemplate { page, csrf: &csrf, email, failed, action: &action, done })?;
     attach_csrf(state, &mut response, &csrf)?;
     Ok(response)
 }
