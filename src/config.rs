@@ -47,6 +47,9 @@ pub struct Settings {
     pub smtp_port: u16,
     /// `starttls` (default), `tls` (implicit, usually port 465) or `none` (loopback only).
     pub smtp_tls: String,
+    /// A PEM file of certificate authorities to trust for the SMTP server besides the public
+    /// ones (a relay with a private CA); empty trusts the public ones only.
+    pub smtp_ca_file: String,
     pub smtp_username: String,
     pub smtp_password: Secret,
     /// The `From` of every email, e.g. `Passerelle <no-reply@platform.example>`.
@@ -77,6 +80,7 @@ impl Default for Settings {
             smtp_host: String::new(),
             smtp_port: 587,
             smtp_tls: "starttls".into(),
+            smtp_ca_file: String::new(),
             smtp_username: String::new(),
             smtp_password: Secret::new(""),
             mail_from: "Passerelle <passerelle@localhost>".into(),
@@ -131,6 +135,7 @@ impl Settings {
             "PASSERELLE_SMTP_HOST" => self.smtp_host = value,
             "PASSERELLE_SMTP_PORT" => self.smtp_port = value.parse().map_err(|_| invalid(value))?,
             "PASSERELLE_SMTP_TLS" => self.smtp_tls = value,
+            "PASSERELLE_SMTP_CA_FILE" => self.smtp_ca_file = value,
             "PASSERELLE_SMTP_USERNAME" => self.smtp_username = value,
             "PASSERELLE_SMTP_PASSWORD" => self.smtp_password = Secret::new(value),
             "PASSERELLE_MAIL_FROM" => self.mail_from = value,

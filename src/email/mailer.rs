@@ -8,6 +8,7 @@ use lettre::Transport;
 use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::SmtpTransport;
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 
 use crate::config::Settings;
 
@@ -29,6 +30,8 @@ pub enum MailerError {
     TlsMode(String),
     #[error("SMTP server {host}: {source}")]
     Smtp { host: String, source: lettre::transport::smtp::Error },
+    #[error("cannot read smtp_ca_file {path}: {source}")]
+    CaFile { path: String, source: std::io::Error },
     #[error("cannot create the mail folder {path}: {source}")]
     Folder { path: String, source: std::io::Error },
 }
@@ -43,10 +46,22 @@ impl Mailer {
         }
         let host = settings.smtp_host.as_str();
         let smtp_error = |source| MailerError::Smtp { host: host.to_owned(), source };
+        // The server's certificate must be valid for `host`, signed by a public authority or by
+        // one in `smtp_ca_file`; STARTTLS is required, never merely attempted.
+        let tls = || -> Result<TlsParameters, MailerError> {
+            let mut parameters = TlsParameters::builder(host.to_owned());
+            if !settings.smtp_ca_file.is_empty() {
+                let pem = std::fs::read(&settings.smtp_ca_file)
+                    .map_err(|source| MailerError::CaFile { path: settings.smtp_ca_file.clone(), source })?;
+                parameters = parameters.add_root_certificate(Certificate::from_pem(&pem).map_err(smtp_error)?);
+            }
+            parameters.build().map_err(smtp_error)
+        };
+        let builder = SmtpTransport::builder_dangerous(host);
         let builder = match settings.smtp_tls.as_str() {
-            "starttls" => SmtpTransport::starttls_relay(host).map_err(smtp_error)?,
-            "tls" => SmtpTransport::relay(host).map_err(smtp_error)?,
-            "none" => SmtpTransport::builder_dangerous(host),
+            "starttls" => builder.tls(Tls::Required(tls()?)),
+            "tls" => builder.tls(Tls::Wrapper(tls()?)),
+            "none" => builder,
             other => return Err(MailerError::TlsMode(other.to_owned())),
         };
         let pool = PoolConfig::new().max_size(settings.mail_concurrency.max(1));

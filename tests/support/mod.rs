@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use diesel::prelude::*;
 pub mod browser;
 pub mod smtp;
+pub mod tls;
 
 use passerelle::config::{Secret, Settings};
 use passerelle::db::{self, Pool, organisations, users};

@@ -4,7 +4,7 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use mailin_embedded::{Handler, Response, Server, response};
+use mailin_embedded::{Handler, Response, Server, SslConfig, response};
 
 /// One message as the server received it.
 #[derive(Debug, Clone)]
@@ -86,12 +86,27 @@ impl SmtpServer {
     }
 
     pub fn start_on(port: u16) -> SmtpServer {
+        SmtpServer::start_with(port, SslConfig::None)
+    }
+
+    /// A server that offers STARTTLS with the certificate of `pki`.
+    pub fn start_starttls(pki: &super::tls::Pki) -> SmtpServer {
+        super::tls::use_ring();
+        let ssl = SslConfig::SelfSigned {
+            cert_path: pki.cert.display().to_string(),
+            key_path: pki.key.display().to_string(),
+        };
+        SmtpServer::start_with(0, ssl)
+    }
+
+    fn start_with(port: u16, ssl: SslConfig) -> SmtpServer {
         let listener = TcpListener::bind(("127.0.0.1", port)).expect("the SMTP port");
         let port = listener.local_addr().expect("an address").port();
         let received = Arc::new(Mutex::new(Vec::new()));
         let handler = Collector { received: received.clone(), from: String::new(), to: Vec::new(), data: Vec::new() };
         let mut server = Server::new(handler);
         server.with_name("smtp.test").with_num_threads(64).with_tcp_listener(listener);
+        server.with_ssl(ssl).expect("the server's TLS settings");
         std::thread::spawn(move || {
             let _ = server.serve();
         });
