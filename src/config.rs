@@ -58,6 +58,8 @@ pub struct Settings {
     pub mail_folder: String,
     /// How often the outbox worker looks for due emails, in milliseconds.
     pub mail_poll_ms: u64,
+    /// The hour (0–23, in `time_zone`) when daily summaries go out.
+    pub digest_hour: u32,
     /// The first retry waits this long; each next one twice as long, up to an hour.
     pub mail_retry_seconds: i64,
     /// After this many failed attempts an email is marked failed, with its last error.
@@ -86,6 +88,7 @@ impl Default for Settings {
             mail_from: "Passerelle <passerelle@localhost>".into(),
             mail_folder: "outbox".into(),
             mail_poll_ms: 1000,
+            digest_hour: 8,
             mail_retry_seconds: 30,
             mail_max_attempts: 8,
             mail_concurrency: 32,
@@ -118,6 +121,9 @@ impl Settings {
         for (key, value) in env {
             settings.apply_env(&key, value)?;
         }
+        if settings.digest_hour > 23 {
+            return Err(ConfigError::Env { key: "digest_hour".into(), value: settings.digest_hour.to_string() });
+        }
         Ok(settings)
     }
 
@@ -141,6 +147,9 @@ impl Settings {
             "PASSERELLE_MAIL_FROM" => self.mail_from = value,
             "PASSERELLE_MAIL_FOLDER" => self.mail_folder = value,
             "PASSERELLE_MAIL_POLL_MS" => self.mail_poll_ms = value.parse().map_err(|_| invalid(value))?,
+            "PASSERELLE_DIGEST_HOUR" => {
+                self.digest_hour = value.parse().ok().filter(|h| *h < 24).ok_or_else(|| invalid(value))?
+            }
             "PASSERELLE_MAIL_RETRY_SECONDS" => self.mail_retry_seconds = value.parse().map_err(|_| invalid(value))?,
             "PASSERELLE_MAIL_MAX_ATTEMPTS" => self.mail_max_attempts = value.parse().map_err(|_| invalid(value))?,
             "PASSERELLE_MAIL_CONCURRENCY" => self.mail_concurrency = value.parse().map_err(|_| invalid(value))?,

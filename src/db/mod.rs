@@ -2,6 +2,7 @@
 
 pub mod account_tokens;
 pub mod cases;
+pub mod digests;
 pub mod events;
 pub mod items;
 pub mod notifications;

@@ -121,6 +121,8 @@ pub struct Outgoing {
     pub category: Option<Category>,
     /// The single-use token of a security email.
     pub secret: Option<String>,
+    /// What a daily summary lists; empty for every other kind.
+    pub digest: Vec<super::digests::DigestLine>,
 }
 
 type OutgoingRow = (
@@ -157,24 +159,38 @@ pub fn outgoing(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Outgoing
         ))
         .first(conn)
         .optional()?;
-    row.map(
-        |(id, kind, urgent, attempts, account_email, to_address, display_name, locale, reference, category, secret)| {
-            Ok(Outgoing {
-                id,
-                kind: decode("notification kind", &kind, NotificationKind::parse)?,
-                category: category.as_deref().map(|c| decode("category", c, Category::parse)).transpose()?,
-                urgent,
-                attempts,
-                email: to_address.unwrap_or_else(|| account_email.clone()),
-                account_email,
-                display_name,
-                locale,
-                reference,
-                secret,
-            })
-        },
-    )
-    .transpose()
+    let Some((
+        id,
+        kind,
+        urgent,
+        attempts,
+        account_email,
+        to_address,
+        display_name,
+        locale,
+        reference,
+        category,
+        secret,
+    )) = row
+    else {
+        return Ok(None);
+    };
+    let kind = decode("notification kind", &kind, NotificationKind::parse)?;
+    let digest = if kind == NotificationKind::Digest { super::digests::lines(conn, id)? } else { Vec::new() };
+    Ok(Some(Outgoing {
+        id,
+        kind,
+        category: category.as_deref().map(|c| decode("category", c, Category::parse)).transpose()?,
+        urgent,
+        attempts,
+        email: to_address.unwrap_or_else(|| account_email.clone()),
+        account_email,
+        display_name,
+        locale,
+        reference,
+        secret,
+        digest,
+    }))
 }
 
 pub fn mark_sent(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<usize> {

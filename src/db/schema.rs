@@ -27,6 +27,7 @@ diesel::table! {
         created_at -> Timestamp,
         muted_notifications -> Text,
         followed_categories -> Text,
+        daily_digest -> Bool,
     }
 }
 
@@ -146,7 +147,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    digest_entries (id) {
+        id -> BigInt,
+        recipient_id -> BigInt,
+        case_id -> BigInt,
+        kind -> Text,
+        created_at -> Timestamp,
+        digest_id -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(account_tokens -> users (user_id));
+diesel::joinable!(digest_entries -> cases (case_id));
 diesel::joinable!(case_watchers -> users (user_id));
 diesel::joinable!(case_watchers -> cases (case_id));
 
@@ -161,5 +174,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_events,
     notifications,
     account_tokens,
-    case_watchers
+    case_watchers,
+    digest_entries
 );

@@ -171,6 +171,27 @@ pub fn wanting(conn: &mut DbConnection, ids: &[UserId], kind: NotificationKind) 
     Ok(wanted.into_iter().map(UserId).collect())
 }
 
+/// Those of `ids` who take case emails in a daily summary.
+pub fn daily_readers(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<UserId>> {
+    let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    let daily: Vec<i64> = users::table
+        .filter(users::id.eq_any(ids))
+        .filter(users::daily_digest.eq(true))
+        .order(users::id.asc())
+        .select(users::id)
+        .load(conn)?;
+    Ok(daily.into_iter().map(UserId).collect())
+}
+
+/// Whether a user takes case emails in a daily summary.
+pub fn takes_daily_digest(conn: &mut DbConnection, id: UserId) -> QueryResult<bool> {
+    users::table.find(id.0).select(users::daily_digest).first(conn)
+}
+
+pub fn set_daily_digest(conn: &mut DbConnection, id: UserId, daily: bool) -> QueryResult<usize> {
+    diesel::update(users::table.find(id.0)).set(users::daily_digest.eq(daily)).execute(conn)
+}
+
 /// The kinds of email a user turned off.
 pub fn muted(conn: &mut DbConnection, id: UserId) -> QueryResult<Vec<NotificationKind>> {
     let stored: String = users::table.find(id.0).select(users::muted_notifications).first(conn)?;

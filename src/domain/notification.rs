@@ -16,6 +16,7 @@ text_enum! {
         PasswordChanged => "password_changed",
         EmailConfirmation => "email_confirmation",
         EmailChanged => "email_changed",
+        Digest => "digest",
     }
 }
 

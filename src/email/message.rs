@@ -11,12 +11,19 @@ use crate::db::notifications::Outgoing;
 use crate::domain::notification::NotificationKind;
 use crate::i18n::{Catalogue, I18n, Lang};
 
+/// One case in a daily summary: its reference, category and what happened, and its link.
+struct Line {
+    text: String,
+    link: String,
+}
+
 #[derive(Template)]
 #[template(path = "email/notification.txt", escape = "none")]
 struct TextBody<'a> {
     t: &'a Catalogue,
     greeting: &'a str,
     sentence: &'a str,
+    lines: &'a [Line],
     link: &'a str,
     /// The line before the link.
     action: &'a str,
@@ -28,6 +35,7 @@ struct HtmlBody<'a> {
     t: &'a Catalogue,
     greeting: &'a str,
     sentence: &'a str,
+    lines: &'a [Line],
     link: &'a str,
     lang: &'a str,
     /// The text of the link.
@@ -59,8 +67,33 @@ fn link(out: &Outgoing, public_url: &str) -> String {
         (NotificationKind::PasswordReset, Some(token), _) => format!("{base}/account/reset/{token}"),
         (NotificationKind::EmailConfirmation, Some(token), _) => format!("{base}/account/email/{token}"),
         (_, _, Some(reference)) => format!("{base}/cases/{reference}"),
+        (NotificationKind::Digest, _, _) => format!("{base}/cases"),
         _ => format!("{base}/sign-in"),
     }
+}
+
+/// A summary's lines: per case, its reference, category and the kinds of event, with a count
+/// where one happened more than once.
+fn digest_lines(out: &Outgoing, t: &Catalogue, public_url: &str) -> Vec<Line> {
+    let base = public_url.trim_end_matches('/');
+    out.digest
+        .iter()
+        .map(|line| {
+            let kinds: Vec<String> = line
+                .kinds
+                .iter()
+                .map(|(kind, n)| {
+                    let label = t.label("outbox.kinds", kind.code());
+                    if *n > 1 { format!("{label} ×{n}") } else { label }
+                })
+                .collect();
+            let category = t.label("category", line.category.code());
+            Line {
+                text: format!("{} · {category} — {}", line.reference, kinds.join(", ")),
+                link: format!("{base}/cases/{}", line.reference),
+            }
+        })
+        .collect()
 }
 
 /// Composes the email for a notification.
@@ -77,15 +110,16 @@ pub fn compose(out: &Outgoing, i18n: &I18n, settings: &Settings) -> Result<lettr
     let sentence = t.fill(&format!("email.sentence.{}", out.kind.code()), &values);
     let greeting = t.fill("email.greeting", &[("name", &out.display_name)]);
     let link = link(out, &settings.public_url);
-    let (action, link_text) = if out.kind.is_security() {
+    let (action, link_text) = if out.kind.is_security() || out.kind == NotificationKind::Digest {
         (t.label("email.action", out.kind.code()), t.label("email.link_text", out.kind.code()))
     } else {
         (t.get("email.sign_in").to_owned(), t.get("email.open_case").to_owned())
     };
-    let text = TextBody { t, greeting: &greeting, sentence: &sentence, link: &link, action: &action }.render()?;
+    let lines = digest_lines(out, t, &settings.public_url);
+    let (greeting, sentence, lines) = (greeting.as_str(), sentence.as_str(), lines.as_slice());
+    let text = TextBody { t, greeting, sentence, lines, link: &link, action: &action }.render()?;
     let html =
-        HtmlBody { t, greeting: &greeting, sentence: &sentence, link: &link, lang: lang.code(), link_text: &link_text }
-            .render()?;
+        HtmlBody { t, greeting, sentence, lines, link: &link, lang: lang.code(), link_text: &link_text }.render()?;
     let from: Mailbox = settings.mail_from.parse().map_err(|_| ComposeError::Address(settings.mail_from.clone()))?;
     let to = Mailbox::new(
         Some(out.display_name.clone()),

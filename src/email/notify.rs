@@ -1,12 +1,13 @@
-//! Who hears what. Called inside the transaction of the event, so an event and its emails
-//! commit together or not at all. Internal notes and staff views never notify anyone.
+//! Who hears what. Called inside the transaction of the event, so an event and its emails (or
+//! its entries in daily summaries) commit together or not at all. Internal notes and staff views
+//! never notify anyone.
 
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
 
 use crate::db::DbConnection;
 use crate::db::cases::Case;
-use crate::db::{notifications, users, watchers};
+use crate::db::{digests, notifications, users, watchers};
 use crate::domain::case_status::{CaseStatus, Side};
 use crate::domain::ids::UserId;
 use crate::domain::notification::NotificationKind;
@@ -79,7 +80,14 @@ pub fn enqueue(
     } else {
         users::wanting(conn, &recipients, kind)?
     };
-    notifications::enqueue(conn, &recipients, Some(case.id), kind, urgent, now)
+    if urgent {
+        return notifications::enqueue(conn, &recipients, Some(case.id), kind, urgent, now);
+    }
+    // Those who chose a daily summary find it there; urgent cases never wait for it.
+    let daily = users::daily_readers(conn, &recipients)?;
+    let at_once: Vec<UserId> = recipients.into_iter().filter(|r| !daily.contains(r)).collect();
+    Ok(digests::hold(conn, &daily, case.id, kind, now)?
+        + notifications::enqueue(conn, &at_once, Some(case.id), kind, urgent, now)?)
 }
 
 /// How long an invitation link works.

@@ -8,7 +8,10 @@ use std::time::Duration;
 use actix_web::web;
 use chrono::TimeDelta;
 
-use crate::db::{self, notifications};
+use diesel::Connection;
+
+use crate::db::{self, digests, notifications};
+use crate::domain::digest::last_digest_time;
 use crate::email::message::compose;
 use crate::startup::AppState;
 
@@ -25,10 +28,34 @@ pub fn backoff(base_seconds: i64, attempts: i32) -> TimeDelta {
     TimeDelta::seconds(base_seconds.saturating_mul(factor).min(3600))
 }
 
+/// Bundles the daily summaries whose hour has come: one transaction per reader, so each summary
+/// is written once even when several instances try at the same moment.
+pub fn bundle_digests(state: &AppState) -> Result<usize, String> {
+    let mut conn = state.pool.get_timeout(POOL_WAIT).map_err(|e| e.to_string())?;
+    let now = db::now();
+    let cutoff = last_digest_time(now, state.tz, state.settings.digest_hour);
+    let readers = digests::due_readers(&mut conn, cutoff, BATCH).map_err(|e| e.to_string())?;
+    let mut bundled = 0;
+    for reader in readers {
+        let result = conn.transaction(|conn| {
+            db::lock_for_write(conn)?;
+            digests::bundle(conn, reader, cutoff, now)
+        });
+        match result {
+            Ok(_) => bundled += 1,
+            // Another instance bundled them first.
+            Err(diesel::result::Error::RollbackTransaction) => {}
+            Err(error) => return Err(error.to_string()),
+        }
+    }
+    Ok(bundled)
+}
+
 /// Delivers every due email once, `mail_concurrency` at a time; returns how many were sent.
 /// Each email waits on its SMTP round trips, not on the processor, so they go in parallel over
 /// the transport's pool of connections.
 pub fn deliver_due(state: &AppState) -> Result<usize, String> {
+    bundle_digests(state)?;
     let due = {
         let mut conn = state.pool.get_timeout(POOL_WAIT).map_err(|e| e.to_string())?;
         notifications::due(&mut conn, db::now(), BATCH).map_err(|e| e.to_string())?

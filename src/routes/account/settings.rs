@@ -31,6 +31,10 @@ struct SettingsTemplate<'a> {
     /// For liaisons: every category, and those they follow (none stored: all).
     categories: &'static [Category],
     followed: Vec<Category>,
+    /// Case emails come once a day, in one summary.
+    daily: bool,
+    /// When the summary goes, in the portal's zone.
+    digest_time: String,
     /// The account's address now, and the new one typed into a refused form.
     email: String,
     typed_email: String,
@@ -71,13 +75,31 @@ async fn show(
     saved: &str,
 ) -> Result<HttpResponse, AppError> {
     let id = user.user.user_id;
-    let (muted, followed, email) = state
-        .db(move |conn| Ok((users::muted(conn, id)?, users::followed(conn, id)?, users::email(conn, id)?)))
+    let (muted, followed, email, daily) = state
+        .db(move |conn| {
+            let muted = users::muted(conn, id)?;
+            let followed = users::followed(conn, id)?;
+            Ok((muted, followed, users::email(conn, id)?, users::takes_daily_digest(conn, id)?))
+        })
         .await?;
     let page = Page::for_user(state, user, "account");
     let categories = if user.user.role == Role::Liaison { Category::ALL } else { &[] };
     let kinds = choosable(user);
-    render(status, &SettingsTemplate { page, kinds, muted, categories, followed, email, typed_email, errors, saved })
+    let digest_time = format!("{:02}:00 ({})", state.settings.digest_hour, state.tz.name());
+    let template = SettingsTemplate {
+        page,
+        kinds,
+        muted,
+        categories,
+        followed,
+        daily,
+        digest_time,
+        email,
+        typed_email,
+        errors,
+        saved,
+    };
+    render(status, &template)
 }
 
 pub async fn get(
@@ -103,10 +125,16 @@ pub async fn notifications(state: web::Data<AppState>, posted: Posted) -> Result
     let followed: Vec<Category> =
         Category::ALL.iter().copied().filter(|c| form.checked(&format!("follow_{}", c.code()))).collect();
     let liaison = user.user.role == Role::Liaison;
+    let daily = match form.get("delivery") {
+        "daily" => true,
+        "immediate" | "" => false,
+        _ => return Err(AppError::BadRequest("error_page.unknown_choice")),
+    };
     let id = user.user.user_id;
     state
         .tx(move |conn| {
             users::set_muted(conn, id, &muted)?;
+            users::set_daily_digest(conn, id, daily)?;
             if liaison {
                 users::set_followed(conn, id, &followed)?;
             }

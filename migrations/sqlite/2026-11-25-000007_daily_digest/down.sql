@@ -1,0 +1,2 @@
+DROP TABLE digest_entries;
+ALTER TABLE users DROP COLUMN daily_digest;
