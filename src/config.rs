@@ -121,6 +121,7 @@ impl Settings {
         for (key, value) in env {
             settings.apply_env(&key, value)?;
         }
+        settings.derive_public_url();
         if settings.digest_hour > 23 {
             return Err(ConfigError::Env { key: "digest_hour".into(), value: settings.digest_hour.to_string() });
         }
@@ -158,6 +159,21 @@ impl Settings {
         Ok(())
     }
 
+    /// Left at its default, the public URL follows the configured address and port, so that links
+    /// in emails (and the start-up line) point where the server listens.
+    fn derive_public_url(&mut self) {
+        if self.public_url != Settings::default().public_url || self.port == 0 {
+            return;
+        }
+        let host = match self.host.parse::<std::net::IpAddr>() {
+            Ok(ip) if ip.is_unspecified() && ip.is_ipv4() => "127.0.0.1".to_owned(),
+            Ok(ip) if ip.is_unspecified() => "[::1]".to_owned(),
+            Ok(std::net::IpAddr::V6(ip)) => format!("[{ip}]"),
+            _ => self.host.clone(),
+        };
+        self.public_url = format!("http://{host}:{}", self.port);
+    }
+
     /// The configured time zone, or why it is not one.
     pub fn zone(&self) -> Result<chrono_tz::Tz, ConfigError> {
         self.time_zone.parse().map_err(|_| ConfigError::Env { key: "time_zone".into(), value: self.time_zone.clone() })
@@ -179,6 +195,22 @@ mod tests {
         let settings = Settings::load(None, env.into_iter()).map_err(|e| e.to_string());
         assert_eq!(settings.as_ref().map(|s| s.port), Ok(9000));
         assert_eq!(settings.map(|s| s.database_url.expose().to_owned()), Ok("x.db".into()));
+    }
+
+    #[test]
+    fn the_default_public_url_follows_the_port() {
+        let load = |env: &[(&str, &str)]| {
+            let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();
+            Settings::load(None, env.into_iter()).map(|s| s.public_url).map_err(|e| e.to_string())
+        };
+        assert_eq!(load(&[]), Ok("http://127.0.0.1:8080".into()));
+        assert_eq!(load(&[("PASSERELLE_PORT", "8091")]), Ok("http://127.0.0.1:8091".into()));
+        assert_eq!(
+            load(&[("PASSERELLE_HOST", "0.0.0.0"), ("PASSERELLE_PORT", "80")]),
+            Ok("http://127.0.0.1:80".into())
+        );
+        let chosen = [("PASSERELLE_PORT", "8091"), ("PASSERELLE_PUBLIC_URL", "https://passerelle.example.org")];
+        assert_eq!(load(&chosen), Ok("https://passerelle.example.org".into()));
     }
 
     #[test]
