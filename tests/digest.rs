@@ -123,6 +123,64 @@ async fn two_instances_write_each_summary_once(app: TestApp, smtp: SmtpServer) {
     assert!(summaries[0].parts()[0].1.contains("Message ×20"));
 }
 
+async fn a_disabled_reader_gets_no_summary(app: TestApp, smtp: SmtpServer) {
+    let cast = app.cast();
+    let mut alice = app.sign_in(&cast.alice).await;
+    let mut lea = app.sign_in(&cast.lea).await;
+    let mut anna = app.sign_in(&cast.anna).await;
+    let mut choice = EVERY_PARTNER_KIND.to_vec();
+    choice.push(("delivery", "daily"));
+    alice.post("/account/notifications", &choice).await;
+    let reference = alice.file_case(&[]).await;
+    lea.post(&format!("/cases/{reference}/messages"), &[("body", "Noted.")]).await;
+    assert_eq!(anna.post(&format!("/team/{}/disable", cast.alice.id.0), &[]).await.status, 303);
+    a_day_passes(&app);
+    smtp.wait_for(1, 10).await;
+    actix_rt::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert_eq!(app.count("notifications WHERE kind = 'digest'"), 0);
+    assert!(smtp.received().iter().all(|m| m.to != vec![cast.alice.email.clone()]));
+}
+
+/// Two connections bundle the same reader's summary at the same instant: one writes it, the other
+/// finds nothing left and leaves nothing behind.
+async fn racing_bundlers_write_one_summary(app: TestApp, _smtp: SmtpServer) {
+    use diesel::Connection;
+    use passerelle::db::{self, digests};
+    let cast = app.cast();
+    let mut alice = app.sign_in(&cast.alice).await;
+    let mut lea = app.sign_in(&cast.lea).await;
+    let mut choice = EVERY_PARTNER_KIND.to_vec();
+    choice.push(("delivery", "daily"));
+    alice.post("/account/notifications", &choice).await;
+    let reference = alice.file_case(&[]).await;
+    for n in 0..5 {
+        lea.post(&format!("/cases/{reference}/messages"), &[("body", &format!("message {n}"))]).await;
+    }
+    // A cutoff the worker will not reach for hours: only the two racers bundle.
+    let cutoff = db::now() + chrono::TimeDelta::hours(1);
+    let barrier = std::sync::Barrier::new(2);
+    let outcomes: Vec<Result<i64, diesel::result::Error>> = std::thread::scope(|scope| {
+        let racers: Vec<_> = (0..2)
+            .map(|_| {
+                let mut conn = app.pool.get().unwrap();
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    barrier.wait();
+                    conn.transaction(|conn| {
+                        db::lock_for_write(conn)?;
+                        digests::bundle(conn, cast.alice.id, cutoff, db::now())
+                    })
+                })
+            })
+            .collect();
+        racers.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 1, "{outcomes:?}");
+    assert!(outcomes.iter().any(|o| matches!(o, Err(diesel::result::Error::RollbackTransaction))));
+    assert_eq!(app.count("notifications WHERE kind = 'digest'"), 1);
+    assert_eq!(app.count("digest_entries WHERE digest_id IS NULL"), 0);
+}
+
 /// Declares a scenario on both backends, with a loopback SMTP server.
 macro_rules! with_smtp_on_both_backends {
     ($($name:ident),+ $(,)?) => {$(
@@ -151,4 +209,6 @@ with_smtp_on_both_backends!(
     a_daily_reader_gets_one_summary_and_urgent_news_at_once,
     security_emails_never_wait_for_the_summary,
     two_instances_write_each_summary_once,
+    a_disabled_reader_gets_no_summary,
+    racing_bundlers_write_one_summary,
 );

@@ -91,7 +91,8 @@ async fn starttls_is_required_not_merely_attempted() {
     let plain = SmtpServer::start();
     let app = TestApp::sqlite_with(over_tls("starttls", plain.port, Some(&pki.ca))).await;
     file_a_case(&app).await;
-    first_error(&app).await;
+    let error = first_error(&app).await;
+    assert!(error.contains("STARTTLS"), "{error}");
     assert!(plain.received().is_empty(), "no email travels in the clear");
 }
 

@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::account_tokens;
+use super::schema::{account_tokens, users};
 use super::{DbConnection, decode};
 use crate::domain::ids::UserId;
 use crate::domain::notification::TokenPurpose;
@@ -79,8 +79,11 @@ pub fn check(
     purpose: TokenPurpose,
     now: NaiveDateTime,
 ) -> QueryResult<TokenState> {
+    // A disabled account's links are as unknown as wrong ones.
     let row: Option<(i64, i64, String, NaiveDateTime, Option<NaiveDateTime>)> = account_tokens::table
+        .inner_join(users::table)
         .filter(account_tokens::token_hash.eq(token_hash))
+        .filter(users::disabled_at.is_null())
         .select((
             account_tokens::id,
             account_tokens::user_id,

@@ -5,7 +5,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{cases, digest_entries, notifications};
+use super::schema::{cases, digest_entries, notifications, users};
 use super::{DbConnection, decode};
 use crate::domain::category::Category;
 use crate::domain::ids::{CaseId, UserId};
@@ -33,9 +33,12 @@ pub fn hold(
     Ok(held)
 }
 
-/// Readers with entries recorded before `cutoff` and not yet in a summary.
+/// Enabled readers with entries recorded before `cutoff` and not yet in a summary.
 pub fn due_readers(conn: &mut DbConnection, cutoff: NaiveDateTime, limit: i64) -> QueryResult<Vec<UserId>> {
+    // A disabled reader's entries wait: they are sent only if the account is enabled again.
     let ids: Vec<i64> = digest_entries::table
+        .inner_join(users::table.on(users::id.eq(digest_entries::recipient_id)))
+        .filter(users::disabled_at.is_null())
         .filter(digest_entries::digest_id.is_null())
         .filter(digest_entries::created_at.lt(cutoff))
         .select(digest_entries::recipient_id)

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{organisations, sessions, users};
+use super::schema::{account_tokens, organisations, sessions, users};
 use super::{DbConnection, decode};
 use crate::domain::category::Category;
 use crate::domain::ids::{OrgId, UserId};
@@ -110,6 +110,12 @@ pub fn disable(conn: &mut DbConnection, id: UserId, at: NaiveDateTime, by: UserI
         .set((users::disabled_at.eq(Some(at)), users::disabled_by.eq(Some(by.0))))
         .execute(conn)?;
     diesel::delete(sessions::table.filter(sessions::user_id.eq(id.0))).execute(conn)?;
+    // Links sent before the account was disabled no longer work.
+    diesel::update(
+        account_tokens::table.filter(account_tokens::user_id.eq(id.0)).filter(account_tokens::used_at.is_null()),
+    )
+    .set(account_tokens::used_at.eq(Some(at)))
+    .execute(conn)?;
     Ok(changed)
 }
 
@@ -241,13 +247,20 @@ pub fn email(conn: &mut DbConnection, id: UserId) -> QueryResult<String> {
     users::table.find(id.0).select(users::email).first(conn)
 }
 
-/// Changes a user's email address; `false` if another account took it in the meantime.
+/// Changes a user's email address; `false` if another account has it (even one created at
+/// the same moment: the unique index decides, inside a savepoint so the caller's transaction
+/// stays usable).
 pub fn set_email(conn: &mut DbConnection, id: UserId, email: &str) -> QueryResult<bool> {
     if email_taken(conn, email)? {
         return Ok(false);
     }
-    diesel::update(users::table.find(id.0)).set(users::email.eq(email)).execute(conn)?;
-    Ok(true)
+    let changed =
+        conn.transaction(|conn| diesel::update(users::table.find(id.0)).set(users::email.eq(email)).execute(conn));
+    match changed {
+        Ok(_) => Ok(true),
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
+        Err(error) => Err(error),
+    }
 }
 
 /// The password hash of a user, to check their current password before changing it.

@@ -4,6 +4,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error};
 
 use super::DbConnection;
 use super::cases::Case;
@@ -14,18 +15,21 @@ use crate::domain::role::Role;
 
 /// `user` watches `case` from now on; watching twice is watching once.
 pub fn watch(conn: &mut DbConnection, case: CaseId, user: UserId, now: NaiveDateTime) -> QueryResult<()> {
-    let already =
-        diesel::select(diesel::dsl::exists(case_watchers::table.find((case.0, user.0)))).get_result::<bool>(conn)?;
-    if !already {
+    // A savepoint, so that losing a race to an identical insert leaves the caller's transaction
+    // usable (PostgreSQL aborts a transaction on any error otherwise).
+    let inserted = conn.transaction(|conn| {
         diesel::insert_into(case_watchers::table)
             .values((
                 case_watchers::case_id.eq(case.0),
                 case_watchers::user_id.eq(user.0),
                 case_watchers::created_at.eq(now),
             ))
-            .execute(conn)?;
+            .execute(conn)
+    });
+    match inserted {
+        Ok(_) | Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(()),
+        Err(error) => Err(error),
     }
-    Ok(())
 }
 
 /// `user` stops watching `case`.

@@ -43,5 +43,7 @@ mod tests {
         assert_eq!(last_digest_time(utc("2026-11-25 07:00"), Tz::UTC, 8), utc("2026-11-24 08:00"));
         // 02:00 does not exist in Paris on 29 March 2026: the summary goes at 03:00 local.
         assert_eq!(last_digest_time(utc("2026-03-29 05:00"), paris, 2), utc("2026-03-29 01:00"));
+        // 02:00 happens twice in Paris on 25 October 2026: the summary goes the first time.
+        assert_eq!(last_digest_time(utc("2026-10-25 05:00"), paris, 2), utc("2026-10-25 00:00"));
     }
 }

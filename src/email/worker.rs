@@ -1,7 +1,8 @@
 //! The outbox worker: claims due notifications, composes and sends them, and records the outcome.
 //! A failed attempt is retried with exponential backoff up to `mail_max_attempts`; a crash
 //! between sending and recording leaves the lease to expire, and the email (with the same
-//! `Message-ID`) is sent again. Several instances may run: a claim is an atomic update.
+//! `Message-ID`) is sent again. Several instances may run: a claim is an atomic update. After
+//! each round it bundles the daily summaries whose hour has come.
 
 use std::time::Duration;
 
@@ -18,6 +19,8 @@ use crate::startup::AppState;
 /// How long a claimed email is ours before another worker may take it.
 const LEASE: TimeDelta = TimeDelta::minutes(5);
 const BATCH: i64 = 500;
+/// How long after the digest hour summaries are bundled.
+const DIGEST_GRACE: TimeDelta = TimeDelta::minutes(1);
 /// The worker gives up waiting for a database connection sooner than requests do: it tries
 /// again at its next poll, and never holds up a shutdown.
 const POOL_WAIT: Duration = Duration::from_secs(2);
@@ -33,7 +36,8 @@ pub fn backoff(base_seconds: i64, attempts: i32) -> TimeDelta {
 pub fn bundle_digests(state: &AppState) -> Result<usize, String> {
     let mut conn = state.pool.get_timeout(POOL_WAIT).map_err(|e| e.to_string())?;
     let now = db::now();
-    let cutoff = last_digest_time(now, state.tz, state.settings.digest_hour);
+    // A minute's grace lets an event that took its time just before the hour commit first.
+    let cutoff = last_digest_time(now - DIGEST_GRACE, state.tz, state.settings.digest_hour);
     let readers = digests::due_readers(&mut conn, cutoff, BATCH).map_err(|e| e.to_string())?;
     let mut bundled = 0;
     for reader in readers {
@@ -55,7 +59,6 @@ pub fn bundle_digests(state: &AppState) -> Result<usize, String> {
 /// Each email waits on its SMTP round trips, not on the processor, so they go in parallel over
 /// the transport's pool of connections.
 pub fn deliver_due(state: &AppState) -> Result<usize, String> {
-    bundle_digests(state)?;
     let due = {
         let mut conn = state.pool.get_timeout(POOL_WAIT).map_err(|e| e.to_string())?;
         notifications::due(&mut conn, db::now(), BATCH).map_err(|e| e.to_string())?
@@ -113,9 +116,16 @@ pub async fn run(state: web::Data<AppState>) {
     let pause = Duration::from_millis(state.settings.mail_poll_ms.max(10));
     loop {
         let worker = state.clone();
-        match web::block(move || deliver_due(&worker)).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(error)) => tracing::error!(%error, "outbox worker"),
+        // Due emails go first: a summary that cannot be bundled never holds up an urgent email.
+        match web::block(move || (deliver_due(&worker), bundle_digests(&worker))).await {
+            Ok((delivered, bundled)) => {
+                if let Err(error) = delivered {
+                    tracing::error!(%error, "outbox worker");
+                }
+                if let Err(error) = bundled {
+                    tracing::error!(%error, "daily summaries");
+                }
+            }
             Err(error) => tracing::error!(%error, "outbox worker stopped unexpectedly"),
         }
         actix_web::rt::time::sleep(pause).await;

@@ -81,6 +81,9 @@ pub async fn submit(
             if !users::set_email(conn, user, &address)? {
                 return Err(AppError::LinkRefused("link.email_taken"));
             }
+            // Links already sent to the previous address, perhaps a mailbox the user lost, die.
+            account_tokens::withdraw(conn, user, TokenPurpose::PasswordReset, now)?;
+            account_tokens::withdraw(conn, user, TokenPurpose::Invitation, now)?;
             notify::email_changed(conn, user, &previous, now)?;
             Ok(())
         })
