@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use diesel::Connection;
 use tracing_subscriber::EnvFilter;
 
 use crate::auth::password;
@@ -13,6 +14,7 @@ use crate::config::Settings;
 use crate::db::{self, DbConnection, organisations, users};
 use crate::domain::account::NewAccount;
 use crate::domain::category::Category;
+use crate::domain::email_address::EmailAddress;
 use crate::domain::role::OrgKind;
 use crate::i18n::{I18n, Lang};
 use crate::startup::Application;
@@ -84,6 +86,12 @@ enum UserCommand {
         /// Read the password from standard input instead of generating one.
         #[arg(long)]
         password_stdin: bool,
+    },
+    /// Forget a user's second factor (a lost phone and lost recovery codes): they set one up
+    /// again at their next sign-in if they must have one. Their sessions end.
+    ResetTwoFactor {
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -175,7 +183,10 @@ fn cli_flag(field: &str) -> &str {
 }
 
 fn user_command(conn: &mut DbConnection, command: UserCommand) -> Result<(), String> {
-    let UserCommand::Add { email, name, role, org, password_stdin } = command;
+    let (email, name, role, org, password_stdin) = match command {
+        UserCommand::Add { email, name, role, org, password_stdin } => (email, name, role, org, password_stdin),
+        UserCommand::ResetTwoFactor { email } => return reset_two_factor(conn, &email),
+    };
     let (clear, generated) = if password_stdin {
         let mut input = String::new();
         std::io::stdin().read_to_string(&mut input).map_err(|e| e.to_string())?;
@@ -227,5 +238,21 @@ fn user_command(conn: &mut DbConnection, command: UserCommand) -> Result<(), Str
     if generated {
         println!("password (shown once): {clear}");
     }
+    Ok(())
+}
+
+fn reset_two_factor(conn: &mut DbConnection, email: &str) -> Result<(), String> {
+    let email = EmailAddress::parse(email).map_err(|_| format!("{email:?} is not an email address"))?;
+    let user = users::credentials(conn, email.as_str())
+        .map_err(|e| e.to_string())?
+        .ok_or(format!("no account uses {}", email.as_str()))?;
+    let user = crate::domain::ids::UserId(user.id);
+    conn.transaction(|conn| {
+        crate::db::two_factor::disable(conn, user)?;
+        crate::db::sessions::delete_for_user(conn, user)?;
+        crate::email::notify::two_factor_changed(conn, user, db::now())
+    })
+    .map_err(|e: diesel::result::Error| e.to_string())?;
+    println!("second factor of {} forgotten; their sessions ended", email.as_str());
     Ok(())
 }

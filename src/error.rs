@@ -20,6 +20,15 @@ pub enum AppError {
     Forbidden,
     #[error("sign-in required")]
     SignInRequired,
+    /// The password was right; the session waits for a second-factor code.
+    #[error("second factor required")]
+    SecondFactorRequired,
+    /// A page for signing in, asked for by someone fully signed in.
+    #[error("already signed in")]
+    AlreadySignedIn,
+    /// The session may only enrol the second factor its user must have.
+    #[error("second-factor enrolment required")]
+    EnrolmentRequired,
     /// A request no form of ours sends (bad encoding, a missing field); the key explains it.
     #[error("bad request: {0}")]
     BadRequest(&'static str),
@@ -77,7 +86,10 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
-            AppError::SignInRequired => StatusCode::SEE_OTHER,
+            AppError::SignInRequired
+            | AppError::SecondFactorRequired
+            | AppError::EnrolmentRequired
+            | AppError::AlreadySignedIn => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::LinkRefused(_) => StatusCode::GONE,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -90,6 +102,15 @@ impl ResponseError for AppError {
         let key = match self {
             AppError::SignInRequired => {
                 return HttpResponse::SeeOther().insert_header((LOCATION, "/sign-in")).finish();
+            }
+            AppError::SecondFactorRequired => {
+                return HttpResponse::SeeOther().insert_header((LOCATION, "/sign-in/code")).finish();
+            }
+            AppError::EnrolmentRequired => {
+                return HttpResponse::SeeOther().insert_header((LOCATION, "/account/two-factor")).finish();
+            }
+            AppError::AlreadySignedIn => {
+                return HttpResponse::SeeOther().insert_header((LOCATION, "/cases")).finish();
             }
             AppError::NotFound => "error_page.not_found",
             AppError::Forbidden => "error_page.forbidden",

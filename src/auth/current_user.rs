@@ -10,6 +10,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use super::tokens::{constant_time_eq, hash_token};
 use crate::db::sessions::{self, SessionUser};
 use crate::domain::case_status::Side;
+use crate::domain::two_factor::SessionStage;
 use crate::error::AppError;
 use crate::i18n::{Lang, negotiate};
 use crate::startup::AppState;
@@ -68,29 +69,111 @@ pub async fn lookup(request: &HttpRequest) -> Result<Option<SessionUser>, AppErr
     state.db(move |conn| Ok(sessions::find_live(conn, &token_hash, crate::db::now())?)).await
 }
 
+impl CurrentUser {
+    /// The user behind the request's session if its stage is one of `allowed`; otherwise the
+    /// redirect that takes them to where their session stands.
+    async fn extract(request: &HttpRequest, allowed: &[SessionStage]) -> Result<CurrentUser, AppError> {
+        let Some(user) = lookup(request).await? else { return Err(AppError::SignInRequired) };
+        if !allowed.contains(&user.stage) {
+            return Err(match user.stage {
+                SessionStage::SecondFactor => AppError::SecondFactorRequired,
+                SessionStage::Enrol => AppError::EnrolmentRequired,
+                SessionStage::Full => AppError::Forbidden,
+            });
+        }
+        let lang = negotiate(user.locale.as_deref(), request);
+        let back = match request.method() {
+            &actix_web::http::Method::GET => request.uri().path_and_query().map_or("/cases", |p| p.as_str()).to_owned(),
+            _ => "/cases".to_owned(),
+        };
+        let current = CurrentUser { user, lang, back };
+        // The error page, rendered after the handler, speaks the same language.
+        request.extensions_mut().insert(current.clone());
+        Ok(current)
+    }
+}
+
 impl FromRequest for CurrentUser {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let request = request.clone();
+        Box::pin(async move { CurrentUser::extract(&request, &[SessionStage::Full]).await })
+    }
+}
+
+/// A signed-in user who may be there only to enrol the second factor they must have: the
+/// two-factor pages take them, every other page sends them there.
+#[derive(Debug, Clone)]
+pub struct EnrollingUser(pub CurrentUser);
+
+impl FromRequest for EnrollingUser {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let request = request.clone();
         Box::pin(async move {
-            match lookup(&request).await? {
-                Some(user) => {
-                    let lang = negotiate(user.locale.as_deref(), &request);
-                    let back = match request.method() {
-                        &actix_web::http::Method::GET => {
-                            request.uri().path_and_query().map_or("/cases", |p| p.as_str()).to_owned()
-                        }
-                        _ => "/cases".to_owned(),
-                    };
-                    let current = CurrentUser { user, lang, back };
-                    // The error page, rendered after the handler, speaks the same language.
-                    request.extensions_mut().insert(current.clone());
-                    Ok(current)
-                }
-                None => Err(AppError::SignInRequired),
+            CurrentUser::extract(&request, &[SessionStage::Full, SessionStage::Enrol]).await.map(EnrollingUser)
+        })
+    }
+}
+
+/// Someone whose password was right and whose session waits for a second-factor code.
+#[derive(Debug, Clone)]
+pub struct PendingUser(pub CurrentUser);
+
+impl FromRequest for PendingUser {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move {
+            match CurrentUser::extract(&request, &[SessionStage::SecondFactor]).await {
+                // Fully signed in already: nothing to type.
+                Err(AppError::Forbidden) => Err(AppError::AlreadySignedIn),
+                other => other.map(PendingUser),
             }
         })
+    }
+}
+
+/// Anyone with a live session, at any stage: signing out is always possible.
+#[derive(Debug, Clone)]
+pub struct AnySession(pub CurrentUser);
+
+impl FromRequest for AnySession {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move { CurrentUser::extract(&request, SessionStage::ALL).await.map(AnySession) })
+    }
+}
+
+impl AsRef<CurrentUser> for CurrentUser {
+    fn as_ref(&self) -> &CurrentUser {
+        self
+    }
+}
+
+impl AsRef<CurrentUser> for EnrollingUser {
+    fn as_ref(&self) -> &CurrentUser {
+        &self.0
+    }
+}
+
+impl AsRef<CurrentUser> for PendingUser {
+    fn as_ref(&self) -> &CurrentUser {
+        &self.0
+    }
+}
+
+impl AsRef<CurrentUser> for AnySession {
+    fn as_ref(&self) -> &CurrentUser {
+        &self.0
     }
 }

@@ -4,3 +4,4 @@ pub mod current_user;
 pub mod password;
 pub mod permissions;
 pub mod tokens;
+pub mod totp;

@@ -19,6 +19,7 @@ struct OrganisationRow {
     designating_authority: Option<String>,
     designated_on: Option<NaiveDate>,
     expertise: String,
+    require_two_factor: bool,
 }
 
 /// An organisation as the rest of the code sees it: typed, with its trusted-flagger record.
@@ -31,6 +32,8 @@ pub struct Organisation {
     pub designating_authority: Option<String>,
     pub designated_on: Option<NaiveDate>,
     pub expertise: Vec<Category>,
+    /// Its members must sign in with a second factor.
+    pub require_two_factor: bool,
 }
 
 impl TryFrom<OrganisationRow> for Organisation {
@@ -45,6 +48,7 @@ impl TryFrom<OrganisationRow> for Organisation {
             trusted_flagger: row.trusted_flagger,
             designating_authority: row.designating_authority,
             designated_on: row.designated_on,
+            require_two_factor: row.require_two_factor,
         })
     }
 }

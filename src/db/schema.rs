@@ -10,6 +10,7 @@ diesel::table! {
         designated_on -> Nullable<Date>,
         expertise -> Text,
         created_at -> Timestamp,
+        require_two_factor -> Bool,
     }
 }
 
@@ -28,6 +29,9 @@ diesel::table! {
         muted_notifications -> Text,
         followed_categories -> Text,
         daily_digest -> Bool,
+        totp_secret -> Nullable<Text>,
+        totp_pending_secret -> Nullable<Text>,
+        totp_last_step -> Nullable<BigInt>,
     }
 }
 
@@ -38,6 +42,9 @@ diesel::table! {
         csrf_token -> Text,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        stage -> Text,
+        second_factor_at -> Nullable<Timestamp>,
+        code_attempts -> Integer,
     }
 }
 
@@ -158,6 +165,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    recovery_codes (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    platform_policy (id) {
+        id -> Integer,
+        two_factor_everywhere -> Bool,
+    }
+}
+
 diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(digest_entries -> cases (case_id));
 diesel::joinable!(case_watchers -> users (user_id));
@@ -175,5 +198,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     account_tokens,
     case_watchers,
-    digest_entries
+    digest_entries,
+    recovery_codes,
+    platform_policy
 );

@@ -7,6 +7,7 @@ use super::schema::{organisations, sessions, users};
 use super::{DbConnection, decode};
 use crate::domain::ids::{OrgId, UserId};
 use crate::domain::role::Role;
+use crate::domain::two_factor::{self, SessionStage};
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = sessions)]
@@ -16,6 +17,8 @@ pub struct NewSession<'a> {
     pub csrf_token: &'a str,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
+    pub stage: &'a str,
+    pub second_factor_at: Option<NaiveDateTime>,
 }
 
 /// The signed-in user behind a live session, with what every permission check needs.
@@ -30,15 +33,21 @@ pub struct SessionUser {
     pub locale: Option<String>,
     pub csrf_token: String,
     pub token_hash: String,
+    /// Where the session stands, with the rules of today (see `two_factor::effective_stage`).
+    pub stage: SessionStage,
+    /// When a second-factor code was last typed in this session.
+    pub second_factor_at: Option<NaiveDateTime>,
 }
 
 pub fn create(conn: &mut DbConnection, new: &NewSession<'_>) -> QueryResult<usize> {
     diesel::insert_into(sessions::table).values(new).execute(conn)
 }
 
-type SessionRow = (i64, i64, String, String, String, String, Option<String>, String);
+type SessionRow =
+    ((i64, i64, String, String, String, String, Option<String>, String), (String, Option<NaiveDateTime>, bool, bool));
 
-/// The user of an unexpired session whose account is enabled, in one query.
+/// The user of an unexpired session whose account is enabled: one query, and a second only for a
+/// partner without a second factor, to learn whether the platform now requires one of everyone.
 pub fn find_live(conn: &mut DbConnection, token_hash: &str, now: NaiveDateTime) -> QueryResult<Option<SessionUser>> {
     let row: Option<SessionRow> = sessions::table
         .inner_join(users::table.inner_join(organisations::table))
@@ -46,31 +55,69 @@ pub fn find_live(conn: &mut DbConnection, token_hash: &str, now: NaiveDateTime) 
         .filter(sessions::expires_at.gt(now))
         .filter(users::disabled_at.is_null())
         .select((
-            users::id,
-            users::organisation_id,
-            organisations::name,
-            users::role,
-            users::display_name,
-            users::email,
-            users::locale,
-            sessions::csrf_token,
+            (
+                users::id,
+                users::organisation_id,
+                organisations::name,
+                users::role,
+                users::display_name,
+                users::email,
+                users::locale,
+                sessions::csrf_token,
+            ),
+            (
+                sessions::stage,
+                sessions::second_factor_at,
+                users::totp_secret.is_not_null(),
+                organisations::require_two_factor,
+            ),
         ))
         .first(conn)
         .optional()?;
-    row.map(|(user_id, org_id, organisation_name, role, display_name, email, locale, csrf_token)| {
-        Ok(SessionUser {
-            user_id: UserId(user_id),
-            organisation_id: OrgId(org_id),
-            role: decode("role", &role, Role::parse)?,
-            organisation_name,
-            display_name,
-            email,
-            locale,
-            csrf_token,
-            token_hash: token_hash.to_owned(),
-        })
-    })
-    .transpose()
+    let Some((user, (stage, second_factor_at, enrolled, organisation_requires))) = row else { return Ok(None) };
+    let (user_id, org_id, organisation_name, role, display_name, email, locale, csrf_token) = user;
+    let role = decode("role", &role, Role::parse)?;
+    let stored = decode("session stage", &stage, SessionStage::parse)?;
+    let required = two_factor::required(role, organisation_requires, false)
+        || (!enrolled && stored == SessionStage::Full && super::two_factor::everywhere(conn)?);
+    Ok(Some(SessionUser {
+        user_id: UserId(user_id),
+        organisation_id: OrgId(org_id),
+        role,
+        organisation_name,
+        display_name,
+        email,
+        locale,
+        csrf_token,
+        token_hash: token_hash.to_owned(),
+        stage: two_factor::effective_stage(stored, required, enrolled),
+        second_factor_at,
+    }))
+}
+
+/// Turns a session waiting for a code, or for an enrolment, into a full one until `expires_at`.
+pub fn promote(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    now: NaiveDateTime,
+    expires_at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(sessions::table.filter(sessions::token_hash.eq(token_hash)))
+        .set((
+            sessions::stage.eq(SessionStage::Full.code()),
+            sessions::second_factor_at.eq(Some(now)),
+            sessions::expires_at.eq(expires_at),
+            sessions::code_attempts.eq(0),
+        ))
+        .execute(conn)
+}
+
+/// Counts a wrong code typed in a session; returns how many there have been.
+pub fn count_wrong_code(conn: &mut DbConnection, token_hash: &str) -> QueryResult<i32> {
+    diesel::update(sessions::table.filter(sessions::token_hash.eq(token_hash)))
+        .set(sessions::code_attempts.eq(sessions::code_attempts + 1))
+        .returning(sessions::code_attempts)
+        .get_result(conn)
 }
 
 pub fn delete(conn: &mut DbConnection, token_hash: &str) -> QueryResult<usize> {

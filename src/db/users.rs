@@ -40,6 +40,8 @@ pub struct UserSummary {
     pub role: Role,
     pub organisation: String,
     pub disabled: bool,
+    /// They sign in with a second factor.
+    pub two_factor: bool,
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> QueryResult<UserId> {
@@ -54,20 +56,31 @@ pub fn email_taken(conn: &mut DbConnection, email: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(users::table.filter(users::email.eq(email)))).get_result(conn)
 }
 
+/// id, email, name, role, organisation, disabled at, has a second factor.
+type UserRow = (i64, String, String, String, String, Option<NaiveDateTime>, bool);
+
 /// Users with their organisation's name: every one (platform admins), or one organisation's
 /// (a partner admin's team), filtered in SQL.
 pub fn list(conn: &mut DbConnection, organisation: Option<OrgId>) -> QueryResult<Vec<UserSummary>> {
     let mut query = users::table
         .inner_join(organisations::table)
         .order((organisations::name.asc(), users::display_name.asc()))
-        .select((users::id, users::email, users::display_name, users::role, organisations::name, users::disabled_at))
+        .select((
+            users::id,
+            users::email,
+            users::display_name,
+            users::role,
+            organisations::name,
+            users::disabled_at,
+            users::totp_secret.is_not_null(),
+        ))
         .into_boxed();
     if let Some(org) = organisation {
         query = query.filter(users::organisation_id.eq(org.0));
     }
-    let rows: Vec<(i64, String, String, String, String, Option<NaiveDateTime>)> = query.load(conn)?;
+    let rows: Vec<UserRow> = query.load(conn)?;
     rows.into_iter()
-        .map(|(id, email, display_name, role, organisation, disabled_at)| {
+        .map(|(id, email, display_name, role, organisation, disabled_at, two_factor)| {
             Ok(UserSummary {
                 id: UserId(id),
                 role: decode("role", &role, Role::parse)?,
@@ -75,6 +88,7 @@ pub fn list(conn: &mut DbConnection, organisation: Option<OrgId>) -> QueryResult
                 display_name,
                 organisation,
                 disabled: disabled_at.is_some(),
+                two_factor,
             })
         })
         .collect()

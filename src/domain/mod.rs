@@ -15,3 +15,4 @@ pub mod outcome;
 pub mod priority;
 pub mod reported_item;
 pub mod role;
+pub mod two_factor;

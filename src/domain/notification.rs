@@ -17,6 +17,7 @@ text_enum! {
         EmailConfirmation => "email_confirmation",
         EmailChanged => "email_changed",
         Digest => "digest",
+        TwoFactorChanged => "two_factor_changed",
     }
 }
 
@@ -31,6 +32,7 @@ impl NotificationKind {
                 | NotificationKind::PasswordChanged
                 | NotificationKind::EmailConfirmation
                 | NotificationKind::EmailChanged
+                | NotificationKind::TwoFactorChanged
         )
     }
 }

@@ -150,3 +150,8 @@ pub fn password_changed(conn: &mut DbConnection, user: UserId, now: NaiveDateTim
 pub fn email_changed(conn: &mut DbConnection, user: UserId, previous: &str, now: NaiveDateTime) -> QueryResult<usize> {
     notifications::enqueue_secret(conn, user, NotificationKind::EmailChanged, None, Some(previous), now)
 }
+
+/// Tells a user their second factor was turned on or off, or their recovery codes renewed.
+pub fn two_factor_changed(conn: &mut DbConnection, user: UserId, now: NaiveDateTime) -> QueryResult<usize> {
+    notifications::enqueue_secret(conn, user, NotificationKind::TwoFactorChanged, None, None, now)
+}

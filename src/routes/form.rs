@@ -76,13 +76,20 @@ pub async fn read_body(request: &HttpRequest, payload: &mut Payload) -> Result<F
     FormData::parse(&body)
 }
 
-/// A form posted by a signed-in user whose CSRF token matched their session.
-pub struct Posted {
-    pub user: CurrentUser,
+/// A form posted by a signed-in user whose CSRF token matched their session; `U` says which
+/// stages of a session may post it (`CurrentUser`: fully signed in).
+pub struct PostedBy<U> {
+    pub user: U,
     pub form: FormData,
 }
 
-impl FromRequest for Posted {
+/// A form posted by a fully signed-in user.
+pub type Posted = PostedBy<CurrentUser>;
+
+impl<U> FromRequest for PostedBy<U>
+where
+    U: FromRequest<Error = AppError> + AsRef<CurrentUser> + 'static,
+{
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
@@ -90,12 +97,12 @@ impl FromRequest for Posted {
         let request = request.clone();
         let mut payload = payload.take();
         Box::pin(async move {
-            let user = CurrentUser::from_request(&request, &mut Payload::None).await?;
+            let user = U::from_request(&request, &mut Payload::None).await?;
             let form = read_body(&request, &mut payload).await?;
-            if !user.csrf_matches(form.get("csrf")) {
+            if !user.as_ref().csrf_matches(form.get("csrf")) {
                 return Err(AppError::CsrfRejected);
             }
-            Ok(Posted { user, form })
+            Ok(PostedBy { user, form })
         })
     }
 }

@@ -36,6 +36,11 @@ impl<'a> Page<'a> {
         self.t.lang().code()
     }
 
+    /// Fully signed in: not waiting for a second factor, nor only enrolling one.
+    pub fn full(&self) -> bool {
+        self.user.is_some_and(|u| u.stage == crate::domain::two_factor::SessionStage::Full)
+    }
+
     pub fn csrf(&self) -> &str {
         self.user.map_or("", |u| u.csrf_token.as_str())
     }

@@ -21,6 +21,36 @@ use passerelle::startup::Application;
 
 pub const PASSWORD: &str = "a long test password";
 
+/// The second-factor secret of every enrolled test user (staff are enrolled from the start).
+pub const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+/// The last time step whose code each (server, email) used: a code works once.
+static USED_STEPS: std::sync::Mutex<Vec<(String, String, i64)>> = std::sync::Mutex::new(Vec::new());
+
+/// A code for `email` on the server at `base` that it has not used yet, waiting for the next
+/// step when the three a step's window allows are spent.
+pub async fn fresh_code(base: &str, email: &str) -> String {
+    loop {
+        let now = passerelle::auth::totp::step_at(db::now());
+        let chosen = {
+            let mut used = USED_STEPS.lock().unwrap();
+            let last = used.iter().filter(|(b, e, _)| b == base && e == email).map(|(_, _, s)| *s).max();
+            // The current step first: the server still takes it if a new step begins meanwhile.
+            let step = last.map_or(now, |last| (last + 1).max(now));
+            if step <= now + 1 {
+                used.push((base.to_owned(), email.to_owned(), step));
+                Some(step)
+            } else {
+                None
+            }
+        };
+        match chosen {
+            Some(step) => return passerelle::auth::totp::code_at(TOTP_SECRET, step).unwrap(),
+            None => actix_rt::time::sleep(std::time::Duration::from_secs(1)).await,
+        }
+    }
+}
+
 /// Declares a scenario as two tests: one on SQLite, one on PostgreSQL. The PostgreSQL one needs
 /// `TEST_DATABASE_URL`; without it, it fails when `PASSERELLE_REQUIRE_POSTGRES` is set (as in CI)
 /// and is reported as skipped otherwise.
@@ -220,7 +250,39 @@ impl TestApp {
             },
         )
         .unwrap();
+        if role.is_staff() {
+            self.enrol(id);
+        }
         Account { id, email: email.to_owned() }
+    }
+
+    /// Lets `account` use any current code again, so that a scenario signing the same person in
+    /// several times need not wait for new codes (the refusal of a replayed code has its own test).
+    pub fn forget_used_codes(&self, account: &Account) {
+        use passerelle::db::schema::users::dsl;
+        diesel::update(dsl::users.find(account.id.0))
+            .set(dsl::totp_last_step.eq(None::<i64>))
+            .execute(&mut *self.conn())
+            .unwrap();
+        USED_STEPS.lock().unwrap().retain(|(base, email, _)| !(base == &self.address && email == &account.email));
+    }
+
+    /// Takes `user`'s second factor away, as if they had never enrolled one.
+    pub fn unenrol(&self, user: UserId) {
+        use passerelle::db::schema::users::dsl;
+        diesel::update(dsl::users.find(user.0))
+            .set(dsl::totp_secret.eq(None::<String>))
+            .execute(&mut *self.conn())
+            .unwrap();
+    }
+
+    /// Gives `user` the test second factor, as if they had enrolled it.
+    pub fn enrol(&self, user: UserId) {
+        use passerelle::db::schema::users::dsl;
+        diesel::update(dsl::users.find(user.0))
+            .set(dsl::totp_secret.eq(Some(TOTP_SECRET)))
+            .execute(&mut *self.conn())
+            .unwrap();
     }
 
     /// Two partner organisations with a caseworker each, a liaison and a platform admin.
@@ -244,6 +306,7 @@ impl TestApp {
     }
 
     pub async fn sign_in(&self, account: &Account) -> Client {
+        self.forget_used_codes(account);
         let mut client = self.client();
         client.sign_in(&account.email, PASSWORD).await;
         client
@@ -394,16 +457,31 @@ impl Client {
     }
 
     pub async fn sign_in(&mut self, email: &str, password: &str) -> Response {
-        let page = self.get("/sign-in").await;
-        let csrf = csrf_in(&page.body).expect("the sign-in form carries a CSRF token");
-        let response = self
-            .post_raw("/sign-in", encode(&[("csrf", &csrf), ("email", email), ("password", password)]).into_bytes())
-            .await;
-        if response.status == 303 {
+        let mut response = self.sign_in_password_only(email, password).await;
+        if response.location.as_deref() == Some("/sign-in/code") {
+            let code = fresh_code(&self.base, email).await;
+            response = self.type_code(&code).await;
+        }
+        if response.status == 303 && response.location.as_deref() == Some("/cases") {
             let cases = self.get("/cases").await;
             self.csrf = csrf_in(&cases.body).expect("a signed-in page carries the session's CSRF token");
         }
         response
+    }
+
+    /// The first step of signing in: the password only.
+    pub async fn sign_in_password_only(&mut self, email: &str, password: &str) -> Response {
+        let page = self.get("/sign-in").await;
+        let csrf = csrf_in(&page.body).expect("the sign-in form carries a CSRF token");
+        self.post_raw("/sign-in", encode(&[("csrf", &csrf), ("email", email), ("password", password)]).into_bytes())
+            .await
+    }
+
+    /// Types `code` on the second-factor page.
+    pub async fn type_code(&mut self, code: &str) -> Response {
+        let page = self.get("/sign-in/code").await;
+        let Some(csrf) = csrf_in(&page.body) else { return page };
+        self.post_raw("/sign-in/code", encode(&[("csrf", &csrf), ("code", code)]).into_bytes()).await
     }
 
     /// Opens an emailed account link and chooses a password there.

@@ -5,3 +5,4 @@ pub mod confirm_email;
 pub mod forgot;
 pub mod set_password;
 pub mod settings;
+pub mod two_factor;

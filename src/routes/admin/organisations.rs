@@ -25,6 +25,8 @@ struct OrganisationsTemplate<'a> {
     categories: &'static [Category],
     form: FormData,
     errors: FieldErrors,
+    /// The platform requires a second factor of everyone.
+    everywhere: bool,
 }
 
 impl OrganisationsTemplate<'_> {
@@ -48,13 +50,15 @@ async fn show(
     form: FormData,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    let organisations = state.db(|conn| Ok(organisations::all(conn)?)).await?;
+    let (organisations, everywhere) =
+        state.db(|conn| Ok((organisations::all(conn)?, crate::db::two_factor::everywhere(conn)?))).await?;
     let template = OrganisationsTemplate {
         page: Page::for_user(state, user, "admin"),
         organisations,
         categories: Category::ALL,
         form,
         errors,
+        everywhere,
     };
     render(status, &template)
 }

@@ -9,13 +9,20 @@ use askama::Template;
 use crate::auth::current_user::{lookup, session_cookie};
 use crate::auth::password;
 use crate::auth::tokens::{hash_token, random_token};
-use crate::db::{self, sessions, users};
+use crate::db::{self, sessions, two_factor, users};
 use crate::domain::email_address::EmailAddress;
+use crate::domain::ids::UserId;
+use crate::domain::two_factor::SessionStage;
 use crate::error::AppError;
 use crate::routes::anonymous::{CSRF_COOKIE, attach_csrf, chosen_language, language, new_csrf, read_form};
 use crate::routes::form::FormData;
 use crate::routes::page::{Page, render, see_other};
 use crate::startup::AppState;
+
+/// How long a session may wait for its second-factor code.
+pub const PENDING_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+/// How long a session may take to enrol a required second factor.
+pub const ENROLMENT_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::minutes(30);
 
 #[derive(Template)]
 #[template(path = "auth/sign_in.html")]
@@ -46,6 +53,7 @@ fn respond(
     let done = match FormData::from_query(request).unwrap_or_default().get("done") {
         "password" => "sign_in.password_set",
         "email" => "sign_in.email_changed",
+        "too_many_codes" => "sign_in.too_many_codes",
         _ => "",
     };
     let mut response = render(status, &SignInTemplate { page, csrf: &csrf, email, failed, action: &action, done })?;
@@ -54,7 +62,8 @@ fn respond(
 }
 
 pub async fn form(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, AppError> {
-    if lookup(&request).await?.is_some() {
+    // Signed in already; a session still waiting for its code may start again.
+    if lookup(&request).await?.is_some_and(|user| user.stage == SessionStage::Full) {
         return Ok(see_other("/cases"));
     }
     respond(&state, &request, StatusCode::OK, "", false)
@@ -85,15 +94,23 @@ pub async fn submit(
     let token = random_token();
     let token_hash = hash_token(&token);
     let hours = state.settings.session_hours;
-    state
+    let user = UserId(user_id);
+    let stage = state
         .tx(move |conn| {
             let now = db::now();
             let csrf = random_token();
-            sessions::delete_expired_for_user(conn, crate::domain::ids::UserId(user_id), now)?;
+            sessions::delete_expired_for_user(conn, user, now)?;
             if let Some(lang) = chosen {
                 // A language picked on the sign-in page is the user's choice from now on.
-                users::set_locale(conn, crate::domain::ids::UserId(user_id), Some(lang.code()))?;
+                users::set_locale(conn, user, Some(lang.code()))?;
             }
+            // With a second factor the session waits for its code; without one that is required,
+            // it may only enrol one. Either way, briefly.
+            let (stage, lifetime) = match two_factor::requirement(conn, user)? {
+                (_, true) => (SessionStage::SecondFactor, PENDING_LIFETIME),
+                (true, false) => (SessionStage::Enrol, ENROLMENT_LIFETIME),
+                (false, false) => (SessionStage::Full, chrono::TimeDelta::hours(hours)),
+            };
             sessions::create(
                 conn,
                 &sessions::NewSession {
@@ -101,14 +118,20 @@ pub async fn submit(
                     user_id,
                     csrf_token: &csrf,
                     created_at: now,
-                    expires_at: now + chrono::TimeDelta::hours(hours),
+                    expires_at: now + lifetime,
+                    stage: stage.code(),
+                    second_factor_at: None,
                 },
             )?;
-            Ok(())
+            Ok(stage)
         })
         .await?;
-    tracing::info!(user = user_id, "signed in");
-    let mut response = see_other("/cases");
+    tracing::info!(user = user_id, stage = %stage, "password accepted");
+    let mut response = see_other(match stage {
+        SessionStage::Full => "/cases",
+        SessionStage::SecondFactor => "/sign-in/code",
+        SessionStage::Enrol => "/account/two-factor",
+    });
     response.add_cookie(&session_cookie(&token, state.settings.secure_cookies(), hours)).map_err(AppError::internal)?;
     let mut forget = Cookie::build(CSRF_COOKIE, "").path("/").finish();
     forget.make_removal();

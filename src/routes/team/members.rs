@@ -8,7 +8,7 @@ use askama::Template;
 
 use crate::auth::current_user::CurrentUser;
 use crate::db::users::{self, UserSummary};
-use crate::db::{self};
+use crate::db::{self, two_factor};
 use crate::domain::ids::UserId;
 use crate::domain::new_case::FieldErrors;
 use crate::domain::role::Role;
@@ -27,6 +27,9 @@ struct TeamTemplate<'a> {
     errors: FieldErrors,
     /// The address an invitation was just sent to.
     invited: Option<String>,
+    /// The organisation requires a second factor; the platform requires one of everyone.
+    requires_two_factor: bool,
+    everywhere: bool,
 }
 
 impl TeamTemplate<'_> {
@@ -53,10 +56,15 @@ pub async fn show(
     invited: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let organisation = user.user.organisation_id;
-    let members = state.db(move |conn| Ok(users::list(conn, Some(organisation))?)).await?;
+    let (members, requires_two_factor, everywhere) = state
+        .db(move |conn| {
+            let members = users::list(conn, Some(organisation))?;
+            Ok((members, two_factor::organisation_requires(conn, organisation)?, two_factor::everywhere(conn)?))
+        })
+        .await?;
     let page = Page::for_user(state, user, "team");
     let roles = [Role::PartnerCaseworker, Role::PartnerAdmin];
-    render(status, &TeamTemplate { page, members, roles, form, errors, invited })
+    render(status, &TeamTemplate { page, members, roles, form, errors, invited, requires_two_factor, everywhere })
 }
 
 pub async fn get(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
