@@ -95,6 +95,7 @@ impl Application {
         tracing::info!("{}", mailer.describe());
         let state = web::Data::new(AppState { pool, i18n, settings, tz, mailer });
         let worker_state = state.clone();
+        let secure = state.settings.secure_cookies();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -102,20 +103,7 @@ impl Application {
                 .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
                 .app_data(web::PayloadConfig::new(crate::routes::form::MAX_FORM_BYTES))
                 .wrap(ErrorHandlers::new().default_handler(routes::error_page::render))
-                .wrap(
-                    DefaultHeaders::new()
-                        .add(("X-Content-Type-Options", "nosniff"))
-                        .add(("Referrer-Policy", "no-referrer"))
-                        // Case pages and generated passwords must not linger in caches; the
-                        // stylesheet sets its own caching.
-                        .add(("Cache-Control", "no-store"))
-                        .add(("X-Frame-Options", "DENY"))
-                        .add((
-                            "Content-Security-Policy",
-                            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-                        )),
-                )
+                .wrap(security_headers(secure))
                 .configure(routes::configure)
         })
         .listen(listener)
@@ -135,4 +123,23 @@ impl Application {
         worker.abort();
         served
     }
+}
+
+/// The headers of every answer: no sniffing, no referrer, no framing, no caching, no script or
+/// style from anywhere but here, and (served over TLS) HSTS so the browser never asks over plain
+/// HTTP again.
+fn security_headers(tls: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "no-referrer"))
+        // Case pages and generated passwords must not linger in caches; the stylesheet sets its
+        // own caching.
+        .add(("Cache-Control", "no-store"))
+        .add(("X-Frame-Options", "DENY"))
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ));
+    if tls { headers.add(("Strict-Transport-Security", "max-age=63072000; includeSubDomains")) } else { headers }
 }
