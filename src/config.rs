@@ -37,6 +37,11 @@ pub struct Settings {
     pub public_url: String,
     /// How long a sign-in lasts, in hours.
     pub session_hours: i64,
+    /// A session unused for this many minutes ends.
+    pub session_idle_minutes: i64,
+    /// The portal runs behind a reverse proxy that sets `X-Forwarded-For`: client addresses are
+    /// read from it (otherwise it could be forged, and the socket's address is used).
+    pub behind_proxy: bool,
     pub pool_size: u32,
     /// A `tracing` filter such as `info` or `passerelle=debug`.
     pub log: String,
@@ -76,6 +81,8 @@ impl Default for Settings {
             port: 8080,
             public_url: "http://127.0.0.1:8080".into(),
             session_hours: 12,
+            session_idle_minutes: 60,
+            behind_proxy: false,
             pool_size: 8,
             log: "info".into(),
             time_zone: "UTC".into(),
@@ -136,6 +143,10 @@ impl Settings {
             "PASSERELLE_PORT" => self.port = value.parse().map_err(|_| invalid(value))?,
             "PASSERELLE_PUBLIC_URL" => self.public_url = value,
             "PASSERELLE_SESSION_HOURS" => self.session_hours = value.parse().map_err(|_| invalid(value))?,
+            "PASSERELLE_SESSION_IDLE_MINUTES" => {
+                self.session_idle_minutes = value.parse().map_err(|_| invalid(value))?
+            }
+            "PASSERELLE_BEHIND_PROXY" => self.behind_proxy = value.parse().map_err(|_| invalid(value))?,
             "PASSERELLE_POOL_SIZE" => self.pool_size = value.parse().map_err(|_| invalid(value))?,
             "PASSERELLE_LOG" => self.log = value,
             "PASSERELLE_TIME_ZONE" => self.time_zone = value,

@@ -66,8 +66,22 @@ pub async fn lookup(request: &HttpRequest) -> Result<Option<SessionUser>, AppErr
     }
     let state = web::Data::<AppState>::extract(request).await.map_err(|_| AppError::internal("no app state"))?;
     let token_hash = hash_token(&token);
-    state.db(move |conn| Ok(sessions::find_live(conn, &token_hash, crate::db::now())?)).await
+    let idle = chrono::TimeDelta::minutes(state.settings.session_idle_minutes.max(1));
+    state
+        .db(move |conn| {
+            let now = crate::db::now();
+            let found = sessions::find_live(conn, &token_hash, now, idle)?;
+            // Keeping the idle clock costs a write, so at most one a minute per session.
+            if found.as_ref().is_some_and(|user| user.last_seen_at.is_none_or(|seen| seen < now - SEEN_EVERY)) {
+                sessions::touch(conn, &token_hash, now)?;
+            }
+            Ok(found)
+        })
+        .await
 }
+
+/// How stale a session's `last_seen_at` may get before a request refreshes it.
+const SEEN_EVERY: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
 
 impl CurrentUser {
     /// The user behind the request's session if its stage is one of `allowed`; otherwise the

@@ -45,6 +45,9 @@ diesel::table! {
         stage -> Text,
         second_factor_at -> Nullable<Timestamp>,
         code_attempts -> Integer,
+        last_seen_at -> Nullable<Timestamp>,
+        user_agent -> Nullable<Text>,
+        ip_address -> Nullable<Text>,
     }
 }
 

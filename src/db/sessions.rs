@@ -19,6 +19,9 @@ pub struct NewSession<'a> {
     pub expires_at: NaiveDateTime,
     pub stage: &'a str,
     pub second_factor_at: Option<NaiveDateTime>,
+    pub last_seen_at: Option<NaiveDateTime>,
+    pub user_agent: Option<&'a str>,
+    pub ip_address: Option<&'a str>,
 }
 
 /// The signed-in user behind a live session, with what every permission check needs.
@@ -37,22 +40,32 @@ pub struct SessionUser {
     pub stage: SessionStage,
     /// When a second-factor code was last typed in this session.
     pub second_factor_at: Option<NaiveDateTime>,
+    pub last_seen_at: Option<NaiveDateTime>,
 }
 
 pub fn create(conn: &mut DbConnection, new: &NewSession<'_>) -> QueryResult<usize> {
     diesel::insert_into(sessions::table).values(new).execute(conn)
 }
 
-type SessionRow =
-    ((i64, i64, String, String, String, String, Option<String>, String), (String, Option<NaiveDateTime>, bool, bool));
+type SessionRow = (
+    (i64, i64, String, String, String, String, Option<String>, String),
+    (String, Option<NaiveDateTime>, bool, bool, Option<NaiveDateTime>),
+);
 
-/// The user of an unexpired session whose account is enabled: one query, and a second only for a
-/// partner without a second factor, to learn whether the platform now requires one of everyone.
-pub fn find_live(conn: &mut DbConnection, token_hash: &str, now: NaiveDateTime) -> QueryResult<Option<SessionUser>> {
+/// The user of a session neither expired nor idle for longer than `idle`, whose account is
+/// enabled: one query, and a second only for a partner without a second factor, to learn whether
+/// the platform now requires one of everyone.
+pub fn find_live(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    now: NaiveDateTime,
+    idle: chrono::TimeDelta,
+) -> QueryResult<Option<SessionUser>> {
     let row: Option<SessionRow> = sessions::table
         .inner_join(users::table.inner_join(organisations::table))
         .filter(sessions::token_hash.eq(token_hash))
         .filter(sessions::expires_at.gt(now))
+        .filter(sessions::last_seen_at.gt(now - idle))
         .filter(users::disabled_at.is_null())
         .select((
             (
@@ -70,11 +83,14 @@ pub fn find_live(conn: &mut DbConnection, token_hash: &str, now: NaiveDateTime) 
                 sessions::second_factor_at,
                 users::totp_secret.is_not_null(),
                 organisations::require_two_factor,
+                sessions::last_seen_at,
             ),
         ))
         .first(conn)
         .optional()?;
-    let Some((user, (stage, second_factor_at, enrolled, organisation_requires))) = row else { return Ok(None) };
+    let Some((user, (stage, second_factor_at, enrolled, organisation_requires, last_seen_at))) = row else {
+        return Ok(None);
+    };
     let (user_id, org_id, organisation_name, role, display_name, email, locale, csrf_token) = user;
     let role = decode("role", &role, Role::parse)?;
     let stored = decode("session stage", &stage, SessionStage::parse)?;
@@ -92,7 +108,48 @@ pub fn find_live(conn: &mut DbConnection, token_hash: &str, now: NaiveDateTime) 
         token_hash: token_hash.to_owned(),
         stage: two_factor::effective_stage(stored, required, enrolled),
         second_factor_at,
+        last_seen_at,
     }))
+}
+
+/// Records that a session was used now.
+pub fn touch(conn: &mut DbConnection, token_hash: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(sessions::table.filter(sessions::token_hash.eq(token_hash)))
+        .set(sessions::last_seen_at.eq(Some(now)))
+        .execute(conn)
+}
+
+/// One of a user's live sessions, as they see it in their list.
+#[derive(Debug, Clone, Queryable)]
+pub struct SessionLine {
+    pub token_hash: String,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: Option<NaiveDateTime>,
+    pub user_agent: Option<String>,
+    pub ip_address: Option<String>,
+}
+
+/// A user's live sessions, most recently used first.
+pub fn live_for_user(
+    conn: &mut DbConnection,
+    user: UserId,
+    now: NaiveDateTime,
+    idle: chrono::TimeDelta,
+) -> QueryResult<Vec<SessionLine>> {
+    sessions::table
+        .filter(sessions::user_id.eq(user.0))
+        .filter(sessions::expires_at.gt(now))
+        .filter(sessions::last_seen_at.gt(now - idle))
+        .filter(sessions::stage.eq(SessionStage::Full.code()))
+        .order(sessions::last_seen_at.desc())
+        .select((
+            sessions::token_hash,
+            sessions::created_at,
+            sessions::last_seen_at,
+            sessions::user_agent,
+            sessions::ip_address,
+        ))
+        .load(conn)
 }
 
 /// Turns a session waiting for a code, or for an enrolment, into a full one until `expires_at`.

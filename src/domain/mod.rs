@@ -5,6 +5,7 @@ pub mod case_fields;
 pub mod case_reference;
 pub mod case_status;
 pub mod category;
+pub mod device;
 pub mod digest;
 pub mod email_address;
 pub mod event_kind;

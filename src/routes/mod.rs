@@ -31,6 +31,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/account/notifications", web::post().to(account::settings::notifications))
         .route("/account/password", web::post().to(account::settings::password))
         .route("/account/email", web::post().to(account::settings::email))
+        .route("/account/sessions", web::get().to(account::sessions::get))
+        .route("/account/sessions/end-others", web::post().to(account::sessions::end_others))
         .route("/account/two-factor", web::get().to(account::two_factor::get))
         .route("/account/two-factor/enable", web::post().to(account::two_factor::enable))
         .route("/account/two-factor/recovery-codes", web::post().to(account::two_factor::recovery_codes))

@@ -3,6 +3,7 @@
 
 pub mod confirm_email;
 pub mod forgot;
+pub mod sessions;
 pub mod set_password;
 pub mod settings;
 pub mod two_factor;

@@ -95,6 +95,8 @@ pub async fn submit(
     let token_hash = hash_token(&token);
     let hours = state.settings.session_hours;
     let user = UserId(user_id);
+    let device = user_agent(&request);
+    let address = client_address(&request, state.settings.behind_proxy);
     let stage = state
         .tx(move |conn| {
             let now = db::now();
@@ -121,6 +123,9 @@ pub async fn submit(
                     expires_at: now + lifetime,
                     stage: stage.code(),
                     second_factor_at: None,
+                    last_seen_at: Some(now),
+                    user_agent: device.as_deref(),
+                    ip_address: address.as_deref(),
                 },
             )?;
             Ok(stage)
@@ -137,4 +142,24 @@ pub async fn submit(
     forget.make_removal();
     response.add_cookie(&forget).map_err(AppError::internal)?;
     Ok(response)
+}
+
+/// The browser's description of itself, shortened: shown to the person in their sessions.
+pub fn user_agent(request: &HttpRequest) -> Option<String> {
+    let raw = request.headers().get(actix_web::http::header::USER_AGENT)?.to_str().ok()?;
+    let clean: String = raw.chars().filter(|c| !c.is_control()).take(300).collect();
+    (!clean.is_empty()).then_some(clean)
+}
+
+/// The client's address: the connection's, or behind a trusted reverse proxy the one it
+/// forwarded.
+pub fn client_address(request: &HttpRequest, behind_proxy: bool) -> Option<String> {
+    let info = request.connection_info();
+    let address = if behind_proxy { info.realip_remote_addr() } else { info.peer_addr() }?;
+    // A socket address carries its port; people want the host.
+    let host = match address.parse::<std::net::SocketAddr>() {
+        Ok(socket) => socket.ip().to_string(),
+        Err(_) => address.to_owned(),
+    };
+    Some(host.chars().take(100).collect())
 }

@@ -1,0 +1,50 @@
+//! Sessions: each person sees where they are signed in and can sign out everywhere else; a
+//! session unused for the idle time ends; the absolute lifetime still holds.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failed step in a scenario should stop it loudly")]
+
+mod support;
+
+use diesel::prelude::*;
+use passerelle::db::schema::sessions::dsl;
+use support::TestApp;
+
+fn age_sessions(app: &TestApp, minutes: i64) {
+    diesel::update(dsl::sessions)
+        .set(dsl::last_seen_at.eq(Some(passerelle::db::now() - chrono::TimeDelta::minutes(minutes))))
+        .execute(&mut *app.conn())
+        .unwrap();
+}
+
+async fn people_see_their_sessions_and_sign_out_everywhere_else(app: TestApp) {
+    let cast = app.cast();
+    let mut here = app.sign_in(&cast.alice).await;
+    let mut elsewhere = app.sign_in(&cast.alice).await;
+    let _bob = app.sign_in(&cast.bob).await;
+    let page = here.get("/account/sessions").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.body.matches("<tr>").count(), 3, "a header and Alice's two sessions, not Bob's");
+    assert_eq!(page.body.matches("this browser").count(), 1);
+    assert!(page.contains("127.0.0.1"));
+    let ended = here.post("/account/sessions/end-others", &[]).await;
+    assert_eq!(ended.location.as_deref(), Some("/account/sessions?ended=1"));
+    assert_eq!(elsewhere.get("/cases").await.location.as_deref(), Some("/sign-in"));
+    assert_eq!(here.get("/cases").await.status, 200);
+    assert_eq!(app.count(&format!("sessions WHERE user_id = {}", cast.bob.id.0)), 1, "Bob is untouched");
+    let after = here.get("/account/sessions?ended=1").await;
+    assert!(after.contains("Every other session is signed out."));
+    assert!(!after.contains("Sign out everywhere else"), "nothing else to sign out");
+}
+
+async fn an_idle_session_ends_and_use_keeps_one_alive(app: TestApp) {
+    let cast = app.cast();
+    let mut alice = app.sign_in(&cast.alice).await;
+    age_sessions(&app, 30);
+    assert_eq!(alice.get("/cases").await.status, 200, "30 minutes idle is within the hour");
+    let seen: Option<chrono::NaiveDateTime> = dsl::sessions.select(dsl::last_seen_at).first(&mut *app.conn()).unwrap();
+    assert!(seen.unwrap() > passerelle::db::now() - chrono::TimeDelta::minutes(1), "using it keeps it alive");
+    age_sessions(&app, 61);
+    assert_eq!(alice.get("/cases").await.location.as_deref(), Some("/sign-in"), "an hour idle ends it");
+}
+
+on_both_backends!(people_see_their_sessions_and_sign_out_everywhere_else, an_idle_session_ends_and_use_keeps_one_alive);
