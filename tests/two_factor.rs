@@ -55,12 +55,22 @@ async fn staff_enrol_before_anything_else(app: TestApp) {
     let secret = secret_on(&page.body);
     assert_eq!(secret, secret_on(&lea.get("/account/two-factor").await.body), "the key stays until used");
 
-    let wrong = post_form(&mut lea, "/account/two-factor/enable", &[("code", &wrong_code(&secret))]).await;
+    let wrong = post_form(
+        &mut lea,
+        "/account/two-factor/enable",
+        &[("enable_password", PASSWORD), ("code", &wrong_code(&secret))],
+    )
+    .await;
     assert_eq!(wrong.status, 422);
     assert!(wrong.contains("id=\"code-error\">That code is not right"));
     assert_eq!(app.count(&format!("users WHERE totp_secret IS NOT NULL AND id = {}", cast.lea.id.0)), 0);
 
-    let done = post_form(&mut lea, "/account/two-factor/enable", &[("code", &now_code(&secret))]).await;
+    let done = post_form(
+        &mut lea,
+        "/account/two-factor/enable",
+        &[("enable_password", PASSWORD), ("code", &now_code(&secret))],
+    )
+    .await;
     assert_eq!(done.status, 200, "{}", done.body);
     assert!(done.contains("Your recovery codes"));
     assert_eq!(recovery_codes_on(&done.body).len(), 10);
@@ -108,7 +118,12 @@ async fn a_partner_enrols_by_choice_and_a_recovery_code_works_once(app: TestApp)
     let page = alice.get("/account/two-factor").await;
     assert!(page.contains("Protect your account"));
     let secret = secret_on(&page.body);
-    let done = post_form(&mut alice, "/account/two-factor/enable", &[("code", &now_code(&secret))]).await;
+    let done = post_form(
+        &mut alice,
+        "/account/two-factor/enable",
+        &[("enable_password", PASSWORD), ("code", &now_code(&secret))],
+    )
+    .await;
     let codes = recovery_codes_on(&done.body);
     assert_eq!(codes.len(), 10);
 
@@ -157,8 +172,19 @@ async fn organisations_and_the_platform_may_require_it(app: TestApp) {
     assert_eq!(anna.post("/team/two-factor", &[("required", "1")]).await.location.as_deref(), Some("/team#two-factor"));
     assert_eq!(alice.get("/cases").await.location.as_deref(), Some("/account/two-factor"), "enrol at the next page");
     assert_eq!(bob.get("/cases").await.status, 200, "another organisation is untouched");
+    app.enrol(cast.anna.id);
+    assert_eq!(anna.post("/team/two-factor", &[("required", "0")]).await.status, 303);
+    assert_eq!(alice.get("/cases").await.status, 200);
 
+    // The platform's requirement is its own: the organisation's admin cannot lift it.
     let org_a = format!("/admin/organisations/{}/two-factor", cast.org_a.0);
+    assert_eq!(max.post(&org_a, &[("required", "1")]).await.status, 303);
+    assert_eq!(alice.get("/cases").await.location.as_deref(), Some("/account/two-factor"));
+    let team = anna.get("/team").await;
+    assert!(team.contains("requires two-factor sign-in of everyone in your organisation"), "{:?} {}", team.location, team.body);
+    anna.post("/team/two-factor", &[("required", "0")]).await;
+    assert_eq!(alice.get("/cases").await.location.as_deref(), Some("/account/two-factor"), "still required");
+    assert!(max.get("/admin/organisations").await.contains("Yes (the platform)"));
     assert_eq!(max.post(&org_a, &[("required", "0")]).await.status, 303);
     assert_eq!(alice.get("/cases").await.status, 200);
 
@@ -192,7 +218,58 @@ async fn every_two_factor_form_needs_the_session_token(app: TestApp) {
     assert_eq!(app.count("platform_policy WHERE two_factor_everywhere"), 0);
 }
 
+async fn wrong_codes_across_sessions_lock_the_account_and_its_owner_hears(app: TestApp) {
+    let cast = app.cast();
+    for _ in 0..2 {
+        let mut guesser = app.client();
+        guesser.sign_in_password_only(&cast.lea.email, PASSWORD).await;
+        for _ in 0..5 {
+            guesser.type_code(&wrong_code(TOTP_SECRET)).await;
+        }
+    }
+    assert_eq!(app.count("notifications WHERE kind = 'two_factor_locked'"), 1, "the owner hears of it");
+    let mut lea = app.client();
+    lea.sign_in_password_only(&cast.lea.email, PASSWORD).await;
+    let locked = lea.type_code(&now_code(TOTP_SECRET)).await;
+    assert_eq!(locked.status, 429, "even the right code waits");
+    assert!(locked.contains("Too many wrong codes were typed for this account"));
+    assert_eq!(lea.get("/cases").await.location.as_deref(), Some("/sign-in/code"));
+}
+
+async fn each_session_enrols_its_own_secret_and_enrolment_elsewhere_asks_for_a_code(app: TestApp) {
+    let cast = app.cast();
+    app.unenrol(cast.lea.id);
+    let mut first = app.client();
+    first.sign_in_password_only(&cast.lea.email, PASSWORD).await;
+    let mut second = app.client();
+    second.sign_in_password_only(&cast.lea.email, PASSWORD).await;
+    let first_secret = secret_on(&first.get("/account/two-factor").await.body);
+    let second_secret = secret_on(&second.get("/account/two-factor").await.body);
+    assert_ne!(first_secret, second_secret, "nobody else ever sees the secret a session enrols");
+    let crossed = post_form(
+        &mut second,
+        "/account/two-factor/enable",
+        &[("enable_password", PASSWORD), ("code", &now_code(&first_secret))],
+    )
+    .await;
+    assert_eq!(crossed.status, 422);
+    let no_password = post_form(
+        &mut second,
+        "/account/two-factor/enable",
+        &[("enable_password", "wrong"), ("code", &now_code(&second_secret))],
+    )
+    .await;
+    assert!(no_password.contains("id=\"enable_password-error\">This is not your current password."));
+    assert_eq!(app.count(&format!("users WHERE totp_secret IS NOT NULL AND id = {}", cast.lea.id.0)), 0);
+
+    // Enrolled elsewhere (as if from another device at the same moment): this session must type a code.
+    app.enrol(cast.lea.id);
+    assert_eq!(first.get("/cases").await.location.as_deref(), Some("/sign-in/code"));
+}
+
 on_both_backends!(
+    wrong_codes_across_sessions_lock_the_account_and_its_owner_hears,
+    each_session_enrols_its_own_secret_and_enrolment_elsewhere_asks_for_a_code,
     every_two_factor_form_needs_the_session_token,
     staff_enrol_before_anything_else,
     a_code_works_once_and_wrong_codes_end_the_attempt,

@@ -20,6 +20,7 @@ struct OrganisationRow {
     designated_on: Option<NaiveDate>,
     expertise: String,
     require_two_factor: bool,
+    platform_requires_two_factor: bool,
 }
 
 /// An organisation as the rest of the code sees it: typed, with its trusted-flagger record.
@@ -32,8 +33,10 @@ pub struct Organisation {
     pub designating_authority: Option<String>,
     pub designated_on: Option<NaiveDate>,
     pub expertise: Vec<Category>,
-    /// Its members must sign in with a second factor.
+    /// Its admin requires its members to sign in with a second factor.
     pub require_two_factor: bool,
+    /// The platform requires it of its members.
+    pub platform_requires_two_factor: bool,
 }
 
 impl TryFrom<OrganisationRow> for Organisation {
@@ -49,6 +52,7 @@ impl TryFrom<OrganisationRow> for Organisation {
             designating_authority: row.designating_authority,
             designated_on: row.designated_on,
             require_two_factor: row.require_two_factor,
+            platform_requires_two_factor: row.platform_requires_two_factor,
         })
     }
 }

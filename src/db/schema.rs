@@ -11,6 +11,7 @@ diesel::table! {
         expertise -> Text,
         created_at -> Timestamp,
         require_two_factor -> Bool,
+        platform_requires_two_factor -> Bool,
     }
 }
 
@@ -30,8 +31,9 @@ diesel::table! {
         followed_categories -> Text,
         daily_digest -> Bool,
         totp_secret -> Nullable<Text>,
-        totp_pending_secret -> Nullable<Text>,
         totp_last_step -> Nullable<BigInt>,
+        totp_failures -> Integer,
+        totp_locked_until -> Nullable<Timestamp>,
     }
 }
 
@@ -45,6 +47,7 @@ diesel::table! {
         stage -> Text,
         second_factor_at -> Nullable<Timestamp>,
         code_attempts -> Integer,
+        totp_pending_secret -> Nullable<Text>,
         last_seen_at -> Nullable<Timestamp>,
         user_agent -> Nullable<Text>,
         ip_address -> Nullable<Text>,

@@ -82,7 +82,7 @@ pub fn find_live(
                 sessions::stage,
                 sessions::second_factor_at,
                 users::totp_secret.is_not_null(),
-                organisations::require_two_factor,
+                organisations::require_two_factor.or(organisations::platform_requires_two_factor),
                 sessions::last_seen_at,
             ),
         ))
@@ -190,6 +190,17 @@ pub fn delete_expired_for_user(conn: &mut DbConnection, user: UserId, now: Naive
 /// Ends every session of a user (a new password, a role change, a disabled account).
 pub fn delete_for_user(conn: &mut DbConnection, user: UserId) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::user_id.eq(user.0))).execute(conn)
+}
+
+/// Ends a user's sessions that still wait for a second-factor code: a new sign-in starts afresh,
+/// so a guesser cannot keep many attempts open at once.
+pub fn delete_pending_for_user(conn: &mut DbConnection, user: UserId) -> QueryResult<usize> {
+    diesel::delete(
+        sessions::table
+            .filter(sessions::user_id.eq(user.0))
+            .filter(sessions::stage.eq(SessionStage::SecondFactor.code())),
+    )
+    .execute(conn)
 }
 
 /// Ends every session of a user but `keep` (their current one).

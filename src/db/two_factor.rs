@@ -1,38 +1,66 @@
-//! Two-factor state: a user's secret (enrolled, or being enrolled), the last code step used,
-//! their recovery codes (hashed), and who must have a second factor.
+//! Two-factor state: a user's secret, the last code step used and their wrong codes in a row;
+//! the secret a session is enrolling; recovery codes (hashed); and who must have a second factor.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{organisations, platform_policy, recovery_codes, users};
+use super::schema::{organisations, platform_policy, recovery_codes, sessions, users};
 use crate::domain::ids::{OrgId, UserId};
 use crate::domain::role::Role;
 use crate::domain::two_factor;
 
-/// A user's second factor as the pages need it.
+/// A user's second factor as checking a code needs it.
 #[derive(Debug, Clone, Default)]
 pub struct Factor {
     /// The enrolled secret (base32).
     pub secret: Option<String>,
-    /// A secret shown for enrolment, not yet confirmed with a code.
-    pub pending: Option<String>,
     /// The last time step whose code was accepted.
     pub last_step: Option<i64>,
+    /// Until when the account takes no code, after too many wrong ones.
+    pub locked_until: Option<NaiveDateTime>,
 }
 
 pub fn factor(conn: &mut DbConnection, user: UserId) -> QueryResult<Factor> {
-    let (secret, pending, last_step) = users::table
+    let (secret, last_step, locked_until) = users::table
         .find(user.0)
-        .select((users::totp_secret, users::totp_pending_secret, users::totp_last_step))
+        .select((users::totp_secret, users::totp_last_step, users::totp_locked_until))
         .first(conn)?;
-    Ok(Factor { secret, pending, last_step })
+    Ok(Factor { secret, last_step, locked_until })
 }
 
-/// Keeps `secret` as the one being enrolled.
-pub fn set_pending(conn: &mut DbConnection, user: UserId, secret: &str) -> QueryResult<usize> {
-    diesel::update(users::table.find(user.0).filter(users::totp_secret.is_null()))
-        .set(users::totp_pending_secret.eq(Some(secret)))
+/// The secret this session is enrolling, if it showed one.
+pub fn pending(conn: &mut DbConnection, token_hash: &str) -> QueryResult<Option<String>> {
+    sessions::table.find(token_hash).select(sessions::totp_pending_secret).first(conn)
+}
+
+/// Keeps `secret` as the one this session is enrolling: it is shown to this session only, and
+/// dies with it.
+pub fn set_pending(conn: &mut DbConnection, token_hash: &str, secret: &str) -> QueryResult<usize> {
+    diesel::update(sessions::table.find(token_hash)).set(sessions::totp_pending_secret.eq(Some(secret))).execute(conn)
+}
+
+/// Counts a wrong code; returns whether the account is now locked (its owner should hear).
+pub fn record_failure(conn: &mut DbConnection, user: UserId, now: NaiveDateTime) -> QueryResult<bool> {
+    let failures: i32 = diesel::update(users::table.find(user.0))
+        .set(users::totp_failures.eq(users::totp_failures + 1))
+        .returning(users::totp_failures)
+        .get_result(conn)?;
+    match two_factor::lock_after(failures) {
+        Some(spell) => {
+            diesel::update(users::table.find(user.0))
+                .set(users::totp_locked_until.eq(Some(now + spell)))
+                .execute(conn)?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
+/// A right code: the count of wrong ones starts again.
+pub fn reset_failures(conn: &mut DbConnection, user: UserId) -> QueryResult<usize> {
+    diesel::update(users::table.find(user.0).filter(users::totp_failures.ne(0)))
+        .set(users::totp_failures.eq(0))
         .execute(conn)
 }
 
@@ -47,15 +75,21 @@ pub fn accept_step(conn: &mut DbConnection, user: UserId, step: i64) -> QueryRes
     Ok(changed == 1)
 }
 
-/// Makes the pending secret the enrolled one and stores fresh recovery codes (their hashes).
+/// Makes `secret` (confirmed with a code) the user's, and stores fresh recovery codes (their
+/// hashes); `false` if they enrolled one meanwhile.
 pub fn enable(conn: &mut DbConnection, user: UserId, secret: &str, code_hashes: &[String]) -> QueryResult<bool> {
-    let changed = diesel::update(
-        users::table.find(user.0).filter(users::totp_secret.is_null()).filter(users::totp_pending_secret.eq(secret)),
-    )
-    .set((users::totp_secret.eq(Some(secret)), users::totp_pending_secret.eq(None::<String>)))
-    .execute(conn)?;
+    let changed = diesel::update(users::table.find(user.0).filter(users::totp_secret.is_null()))
+        .set((
+            users::totp_secret.eq(Some(secret)),
+            users::totp_failures.eq(0),
+            users::totp_locked_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
     if changed == 1 {
         replace_recovery_codes(conn, user, code_hashes)?;
+        diesel::update(sessions::table.filter(sessions::user_id.eq(user.0)))
+            .set(sessions::totp_pending_secret.eq(None::<String>))
+            .execute(conn)?;
     }
     Ok(changed == 1)
 }
@@ -66,8 +100,9 @@ pub fn disable(conn: &mut DbConnection, user: UserId) -> QueryResult<usize> {
     diesel::update(users::table.find(user.0))
         .set((
             users::totp_secret.eq(None::<String>),
-            users::totp_pending_secret.eq(None::<String>),
             users::totp_last_step.eq(None::<i64>),
+            users::totp_failures.eq(0),
+            users::totp_locked_until.eq(None::<NaiveDateTime>),
         ))
         .execute(conn)
 }
@@ -112,13 +147,18 @@ pub fn recovery_codes_left(conn: &mut DbConnection, user: UserId) -> QueryResult
 
 /// Whether `user` must have a second factor, and whether they have one.
 pub fn requirement(conn: &mut DbConnection, user: UserId) -> QueryResult<(bool, bool)> {
-    let (role, enrolled, organisation_requires): (String, bool, bool) = users::table
+    let (role, enrolled, by_organisation, by_platform): (String, bool, bool, bool) = users::table
         .inner_join(organisations::table)
         .filter(users::id.eq(user.0))
-        .select((users::role, users::totp_secret.is_not_null(), organisations::require_two_factor))
+        .select((
+            users::role,
+            users::totp_secret.is_not_null(),
+            organisations::require_two_factor,
+            organisations::platform_requires_two_factor,
+        ))
         .first(conn)?;
     let role = super::decode("role", &role, Role::parse)?;
-    let required = two_factor::required(role, organisation_requires, everywhere(conn)?);
+    let required = two_factor::required(role, by_organisation || by_platform, everywhere(conn)?);
     Ok((required, enrolled))
 }
 
@@ -133,10 +173,23 @@ pub fn set_everywhere(conn: &mut DbConnection, required: bool) -> QueryResult<us
         .execute(conn)
 }
 
+/// The organisation's own choice, made by its admin.
 pub fn set_organisation_requires(conn: &mut DbConnection, org: OrgId, required: bool) -> QueryResult<usize> {
     diesel::update(organisations::table.find(org.0)).set(organisations::require_two_factor.eq(required)).execute(conn)
 }
 
-pub fn organisation_requires(conn: &mut DbConnection, org: OrgId) -> QueryResult<bool> {
-    organisations::table.find(org.0).select(organisations::require_two_factor).first(conn)
+/// The platform's rule for one organisation, which its admin cannot undo.
+pub fn set_platform_requires(conn: &mut DbConnection, org: OrgId, required: bool) -> QueryResult<usize> {
+    diesel::update(organisations::table.find(org.0))
+        .set(organisations::platform_requires_two_factor.eq(required))
+        .execute(conn)
+}
+
+/// Whether the organisation requires a second factor of its members, and whether the platform
+/// requires it of them.
+pub fn organisation_requires(conn: &mut DbConnection, org: OrgId) -> QueryResult<(bool, bool)> {
+    organisations::table
+        .find(org.0)
+        .select((organisations::require_two_factor, organisations::platform_requires_two_factor))
+        .first(conn)
 }

@@ -18,6 +18,7 @@ text_enum! {
         EmailChanged => "email_changed",
         Digest => "digest",
         TwoFactorChanged => "two_factor_changed",
+        TwoFactorLocked => "two_factor_locked",
     }
 }
 
@@ -33,6 +34,7 @@ impl NotificationKind {
                 | NotificationKind::EmailConfirmation
                 | NotificationKind::EmailChanged
                 | NotificationKind::TwoFactorChanged
+                | NotificationKind::TwoFactorLocked
         )
     }
 }

@@ -18,13 +18,27 @@ pub fn required(role: Role, organisation_requires: bool, everywhere: bool) -> bo
 }
 
 /// Where a session really stands: a full session of someone who must have a second factor and
-/// has none may only enrol one, whenever the rule changed.
+/// has none may only enrol one, whenever the rule changed; an enrolling session of someone who
+/// enrolled elsewhere must now type a code like any other.
 pub fn effective_stage(stored: SessionStage, required: bool, enrolled: bool) -> SessionStage {
     match stored {
         SessionStage::Full if required && !enrolled => SessionStage::Enrol,
-        SessionStage::Enrol if enrolled => SessionStage::Full,
+        SessionStage::Enrol if enrolled => SessionStage::SecondFactor,
         stage => stage,
     }
+}
+
+/// Wrong codes in a row (across sessions) before an account takes no code for a while.
+pub const FAILURES_BEFORE_LOCK: i32 = 10;
+
+/// How long an account takes no code after `failures` wrong ones in a row: nothing below the
+/// threshold, then 15 minutes, doubling at each further threshold, at most a day.
+pub fn lock_after(failures: i32) -> Option<chrono::TimeDelta> {
+    if failures < FAILURES_BEFORE_LOCK || failures % FAILURES_BEFORE_LOCK != 0 {
+        return None;
+    }
+    let doublings = u32::try_from(failures / FAILURES_BEFORE_LOCK - 1).unwrap_or(0).min(7);
+    Some(chrono::TimeDelta::minutes(15 * (1i64 << doublings)).min(chrono::TimeDelta::days(1)))
 }
 
 #[cfg(test)]
@@ -47,6 +61,15 @@ mod tests {
         assert_eq!(effective_stage(Full, true, true), Full);
         assert_eq!(effective_stage(Full, false, false), Full);
         assert_eq!(effective_stage(SecondFactor, true, true), SecondFactor);
-        assert_eq!(effective_stage(Enrol, true, true), Full);
+        assert_eq!(effective_stage(Enrol, true, true), SecondFactor, "no way round the code");
+    }
+
+    #[test]
+    fn wrong_codes_lock_the_account_for_growing_spells() {
+        assert_eq!(lock_after(9), None);
+        assert_eq!(lock_after(10), Some(chrono::TimeDelta::minutes(15)));
+        assert_eq!(lock_after(11), None);
+        assert_eq!(lock_after(20), Some(chrono::TimeDelta::minutes(30)));
+        assert_eq!(lock_after(1000), Some(chrono::TimeDelta::days(1)));
     }
 }

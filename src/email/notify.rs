@@ -155,3 +155,8 @@ pub fn email_changed(conn: &mut DbConnection, user: UserId, previous: &str, now:
 pub fn two_factor_changed(conn: &mut DbConnection, user: UserId, now: NaiveDateTime) -> QueryResult<usize> {
     notifications::enqueue_secret(conn, user, NotificationKind::TwoFactorChanged, None, None, now)
 }
+
+/// Tells a user that too many wrong codes followed their password: whoever typed them knows it.
+pub fn two_factor_locked(conn: &mut DbConnection, user: UserId, now: NaiveDateTime) -> QueryResult<usize> {
+    notifications::enqueue_secret(conn, user, NotificationKind::TwoFactorLocked, None, None, now)
+}

@@ -1,9 +1,12 @@
+ALTER TABLE sessions DROP COLUMN totp_pending_secret;
 ALTER TABLE sessions DROP COLUMN code_attempts;
 ALTER TABLE sessions DROP COLUMN second_factor_at;
 ALTER TABLE sessions DROP COLUMN stage;
 DROP TABLE platform_policy;
+ALTER TABLE organisations DROP COLUMN platform_requires_two_factor;
 ALTER TABLE organisations DROP COLUMN require_two_factor;
 DROP TABLE recovery_codes;
 ALTER TABLE users DROP COLUMN totp_last_step;
-ALTER TABLE users DROP COLUMN totp_pending_secret;
+ALTER TABLE users DROP COLUMN totp_locked_until;
+ALTER TABLE users DROP COLUMN totp_failures;
 ALTER TABLE users DROP COLUMN totp_secret;

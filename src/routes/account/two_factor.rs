@@ -1,6 +1,6 @@
 //! `/account/two-factor`: enrolling an authenticator app (a QR code drawn on the server, then a
-//! typed code), the recovery codes (shown once, stored hashed), renewing them, and turning the
-//! second factor off where nothing requires it. Someone who must enrol may reach only this.
+//! typed code, with the password), the recovery codes (shown once, stored hashed), renewing them,
+//! and turning the second factor off where nothing requires it. Someone who must enrol may reach only this.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -15,7 +15,7 @@ use crate::domain::new_case::FieldErrors;
 use crate::domain::two_factor::SessionStage;
 use crate::email::notify;
 use crate::error::AppError;
-use crate::routes::auth::second_factor::accept_code;
+use crate::routes::auth::second_factor::{CodeCheck, check_code};
 use crate::routes::form::{FormData, Posted, PostedBy};
 use crate::routes::page::{Page, render, see_other};
 use crate::startup::AppState;
@@ -54,13 +54,14 @@ struct Shown {
     codes_left: i64,
 }
 
-/// Loads the user's second factor; someone not enrolled gets a secret to enrol, kept until used.
-fn load(conn: &mut DbConnection, user: UserId) -> Result<Shown, AppError> {
+/// Loads the user's second factor; someone not enrolled gets a secret to enrol, kept by this
+/// session only (no other session, and nobody who signed in before, ever sees it).
+fn load(conn: &mut DbConnection, user: UserId, token_hash: &str) -> Result<Shown, AppError> {
     let (required, enrolled) = two_factor::requirement(conn, user)?;
-    let mut pending = two_factor::factor(conn, user)?.pending;
+    let mut pending = if enrolled { None } else { two_factor::pending(conn, token_hash)? };
     if !enrolled && pending.is_none() {
         let secret = totp::new_secret();
-        two_factor::set_pending(conn, user, &secret)?;
+        two_factor::set_pending(conn, token_hash, &secret)?;
         pending = Some(secret);
     }
     Ok(Shown { enrolled, required, pending, codes_left: two_factor::recovery_codes_left(conn, user)? })
@@ -75,7 +76,8 @@ async fn show(
     saved: &'static str,
 ) -> Result<HttpResponse, AppError> {
     let id = user.user.user_id;
-    let shown = state.tx(move |conn| load(conn, id)).await?;
+    let token_hash = user.user.token_hash.clone();
+    let shown = state.tx(move |conn| load(conn, id, &token_hash)).await?;
     let secret = shown.pending.unwrap_or_default();
     let qr = if shown.enrolled {
         String::new()
@@ -117,24 +119,36 @@ fn fresh_codes() -> (Vec<String>, Vec<String>) {
     (codes, hashes)
 }
 
-/// Confirms an enrolment with a code from the new secret: the second factor is on, this session
-/// is a full one, every other session of the user ends, and the recovery codes show once.
+/// Confirms an enrolment with the password and a code from this session's new secret: the second
+/// factor is on, this session is a full one, every other session of the user ends, and the
+/// recovery codes show once. The password keeps a borrowed session from enrolling its own app.
 #[tracing::instrument(skip_all)]
 pub async fn enable(state: web::Data<AppState>, posted: PostedBy<EnrollingUser>) -> Result<HttpResponse, AppError> {
     let PostedBy { user: EnrollingUser(user), form } = posted;
     let id = user.user.user_id;
     let typed = form.get("code").to_owned();
+    let current = form.get("enable_password").to_owned();
+    let stored = state.db(move |conn| Ok(db::users::password_hash(conn, id)?)).await?;
+    if !web::block(move || password::verify(&current, Some(&stored))).await? {
+        let mut errors = FieldErrors::default();
+        errors.add("enable_password", "error.wrong_password");
+        return show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new(), "").await;
+    }
     let token_hash = user.user.token_hash.clone();
     let hours = state.settings.session_hours;
     let (codes, hashes) = fresh_codes();
     let enabled = state
         .tx(move |conn| {
             let now = db::now();
-            let factor = two_factor::factor(conn, id)?;
-            let (Some(pending), None) = (factor.pending, factor.secret) else { return Ok(false) };
-            let Some(step) = totp::matching_step(&pending, &typed, now, factor.last_step) else { return Ok(false) };
-            if !two_factor::enable(conn, id, &pending, &hashes)? || !two_factor::accept_step(conn, id, step)? {
+            let Some(pending) = two_factor::pending(conn, &token_hash)? else { return Ok(false) };
+            let last_step = two_factor::factor(conn, id)?.last_step;
+            let Some(step) = totp::matching_step(&pending, &typed, now, last_step) else { return Ok(false) };
+            if !two_factor::accept_step(conn, id, step)? {
                 return Ok(false);
+            }
+            if !two_factor::enable(conn, id, &pending, &hashes)? {
+                // Enrolled meanwhile from another session: nothing of this one is kept.
+                return Err(AppError::Conflict);
             }
             sessions::delete_for_user_except(conn, id, &token_hash)?;
             sessions::promote(conn, &token_hash, now, now + chrono::TimeDelta::hours(hours))?;
@@ -154,6 +168,14 @@ pub async fn enable(state: web::Data<AppState>, posted: PostedBy<EnrollingUser>)
     show(&state, &user, StatusCode::OK, FieldErrors::default(), codes, "two_factor.saved_on").await
 }
 
+/// The field error for a refused code.
+fn code_refusal(checked: &CodeCheck) -> &'static str {
+    match checked {
+        CodeCheck::Locked => "second_factor.locked",
+        _ => "two_factor.wrong_code",
+    }
+}
+
 /// Replaces the recovery codes, with a current code as proof; the old ones stop working.
 #[tracing::instrument(skip_all)]
 pub async fn recovery_codes(state: web::Data<AppState>, posted: Posted) -> Result<HttpResponse, AppError> {
@@ -163,17 +185,18 @@ pub async fn recovery_codes(state: web::Data<AppState>, posted: Posted) -> Resul
     let (codes, hashes) = fresh_codes();
     let renewed = state
         .tx(move |conn| {
-            if accept_code(conn, id, &typed)?.is_none() {
-                return Ok(false);
+            let checked = check_code(conn, id, &typed)?;
+            if !matches!(checked, CodeCheck::Accepted { .. }) {
+                return Ok(Err(code_refusal(&checked)));
             }
             two_factor::replace_recovery_codes(conn, id, &hashes)?;
             notify::two_factor_changed(conn, id, db::now())?;
-            Ok(true)
+            Ok(Ok(()))
         })
         .await?;
-    if !renewed {
+    if let Err(key) = renewed {
         let mut errors = FieldErrors::default();
-        errors.add("renew_code", "two_factor.wrong_code");
+        errors.add("renew_code", key);
         return show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new(), "").await;
     }
     show(&state, &user, StatusCode::OK, FieldErrors::default(), codes, "two_factor.saved_codes").await
@@ -187,6 +210,7 @@ pub async fn disable(state: web::Data<AppState>, posted: Posted) -> Result<HttpR
     let id = user.user.user_id;
     let typed = form.get("off_code").to_owned();
     let current = form.get("off_password").to_owned();
+    let token_hash = user.user.token_hash.clone();
     let stored = state.db(move |conn| Ok(db::users::password_hash(conn, id)?)).await?;
     let right = web::block(move || password::verify(&current, Some(&stored))).await?;
     let outcome = state
@@ -198,10 +222,13 @@ pub async fn disable(state: web::Data<AppState>, posted: Posted) -> Result<HttpR
             if !right {
                 return Ok(Err(("off_password", "error.wrong_password")));
             }
-            if accept_code(conn, id, &typed)?.is_none() {
-                return Ok(Err(("off_code", "two_factor.wrong_code")));
+            let checked = check_code(conn, id, &typed)?;
+            if !matches!(checked, CodeCheck::Accepted { .. }) {
+                return Ok(Err(("off_code", code_refusal(&checked))));
             }
             two_factor::disable(conn, id)?;
+            // Whoever signed in elsewhere with the second factor must do so again without it.
+            sessions::delete_for_user_except(conn, id, &token_hash)?;
             notify::two_factor_changed(conn, id, db::now())?;
             Ok(Ok(()))
         })

@@ -1,6 +1,7 @@
 //! `POST /admin/two-factor` and `POST /admin/organisations/{id}/two-factor`: a platform admin
-//! requires two-factor sign-in of everyone, or of one partner organisation (`required=1|0`).
-//! Staff need it whatever these say.
+//! requires two-factor sign-in of everyone, or of one partner organisation (`required=1|0`), on
+//! a flag of the platform's own that the organisation's admin cannot undo. Staff need it
+//! whatever these say.
 
 use actix_web::{HttpResponse, web};
 
@@ -36,7 +37,7 @@ pub async fn organisation(
     state
         .tx(move |conn| match organisations::find(conn, id)? {
             Some(org) if org.kind == OrgKind::Partner => {
-                two_factor::set_organisation_requires(conn, id, required)?;
+                two_factor::set_platform_requires(conn, id, required)?;
                 Ok(())
             }
             _ => Err(AppError::NotFound),

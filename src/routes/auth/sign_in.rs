@@ -102,6 +102,8 @@ pub async fn submit(
             let now = db::now();
             let csrf = random_token();
             sessions::delete_expired_for_user(conn, user, now)?;
+            // Only the newest attempt may type codes: a guesser cannot keep many open at once.
+            sessions::delete_pending_for_user(conn, user)?;
             if let Some(lang) = chosen {
                 // A language picked on the sign-in page is the user's choice from now on.
                 users::set_locale(conn, user, Some(lang.code()))?;

@@ -27,8 +27,10 @@ struct TeamTemplate<'a> {
     errors: FieldErrors,
     /// The address an invitation was just sent to.
     invited: Option<String>,
-    /// The organisation requires a second factor; the platform requires one of everyone.
+    /// The organisation requires a second factor; the platform requires one of its members, or of
+    /// everyone.
     requires_two_factor: bool,
+    platform_requires: bool,
     everywhere: bool,
 }
 
@@ -56,7 +58,7 @@ pub async fn show(
     invited: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let organisation = user.user.organisation_id;
-    let (members, requires_two_factor, everywhere) = state
+    let (members, (requires_two_factor, platform_requires), everywhere) = state
         .db(move |conn| {
             let members = users::list(conn, Some(organisation))?;
             Ok((members, two_factor::organisation_requires(conn, organisation)?, two_factor::everywhere(conn)?))
@@ -64,7 +66,18 @@ pub async fn show(
         .await?;
     let page = Page::for_user(state, user, "team");
     let roles = [Role::PartnerCaseworker, Role::PartnerAdmin];
-    render(status, &TeamTemplate { page, members, roles, form, errors, invited, requires_two_factor, everywhere })
+    let template = TeamTemplate {
+        page,
+        members,
+        roles,
+        form,
+        errors,
+        invited,
+        requires_two_factor,
+        platform_requires,
+        everywhere,
+    };
+    render(status, &template)
 }
 
 pub async fn get(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
