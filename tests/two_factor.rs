@@ -181,7 +181,12 @@ async fn organisations_and_the_platform_may_require_it(app: TestApp) {
     assert_eq!(max.post(&org_a, &[("required", "1")]).await.status, 303);
     assert_eq!(alice.get("/cases").await.location.as_deref(), Some("/account/two-factor"));
     let team = anna.get("/team").await;
-    assert!(team.contains("requires two-factor sign-in of everyone in your organisation"), "{:?} {}", team.location, team.body);
+    assert!(
+        team.contains("requires two-factor sign-in of everyone in your organisation"),
+        "{:?} {}",
+        team.location,
+        team.body
+    );
     anna.post("/team/two-factor", &[("required", "0")]).await;
     assert_eq!(alice.get("/cases").await.location.as_deref(), Some("/account/two-factor"), "still required");
     assert!(max.get("/admin/organisations").await.contains("Yes (the platform)"));

@@ -9,6 +9,7 @@ pub mod notifications;
 pub mod organisations;
 pub mod schema;
 pub mod sessions;
+pub mod sign_in_failures;
 pub mod two_factor;
 pub mod users;
 pub mod watchers;

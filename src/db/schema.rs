@@ -187,6 +187,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sign_in_failures (subject) {
+        subject -> Text,
+        failures -> Integer,
+        last_failure_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(digest_entries -> cases (case_id));
 diesel::joinable!(case_watchers -> users (user_id));
@@ -206,5 +215,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_watchers,
     digest_entries,
     recovery_codes,
-    platform_policy
+    platform_policy,
+    sign_in_failures
 );

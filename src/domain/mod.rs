@@ -16,4 +16,5 @@ pub mod outcome;
 pub mod priority;
 pub mod reported_item;
 pub mod role;
+pub mod throttle;
 pub mod two_factor;

@@ -19,6 +19,7 @@ text_enum! {
         Digest => "digest",
         TwoFactorChanged => "two_factor_changed",
         TwoFactorLocked => "two_factor_locked",
+        SignInLocked => "sign_in_locked",
     }
 }
 
@@ -35,6 +36,7 @@ impl NotificationKind {
                 | NotificationKind::EmailChanged
                 | NotificationKind::TwoFactorChanged
                 | NotificationKind::TwoFactorLocked
+                | NotificationKind::SignInLocked
         )
     }
 }

@@ -160,3 +160,8 @@ pub fn two_factor_changed(conn: &mut DbConnection, user: UserId, now: NaiveDateT
 pub fn two_factor_locked(conn: &mut DbConnection, user: UserId, now: NaiveDateTime) -> QueryResult<usize> {
     notifications::enqueue_secret(conn, user, NotificationKind::TwoFactorLocked, None, None, now)
 }
+
+/// Tells a user that many wrong passwords were typed for their account, which now waits a while.
+pub fn sign_in_locked(conn: &mut DbConnection, user: UserId, now: NaiveDateTime) -> QueryResult<usize> {
+    notifications::enqueue_secret(conn, user, NotificationKind::SignInLocked, None, None, now)
+}

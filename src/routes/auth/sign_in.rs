@@ -9,10 +9,12 @@ use askama::Template;
 use crate::auth::current_user::{lookup, session_cookie};
 use crate::auth::password;
 use crate::auth::tokens::{hash_token, random_token};
-use crate::db::{self, sessions, two_factor, users};
+use crate::db::{self, sessions, sign_in_failures, two_factor, users};
 use crate::domain::email_address::EmailAddress;
 use crate::domain::ids::UserId;
+use crate::domain::throttle::Guarded;
 use crate::domain::two_factor::SessionStage;
+use crate::email::notify;
 use crate::error::AppError;
 use crate::routes::anonymous::{CSRF_COOKIE, attach_csrf, chosen_language, language, new_csrf, read_form};
 use crate::routes::form::FormData;
@@ -30,7 +32,8 @@ struct SignInTemplate<'a> {
     page: Page<'a>,
     csrf: &'a str,
     email: &'a str,
-    failed: bool,
+    /// Why the last attempt was refused (the message's key).
+    refusal: Option<&'static str>,
     /// Where the form posts: keeps a language chosen on this page.
     action: &'a str,
     /// What the user just did from an emailed link (the message's key), or empty.
@@ -42,7 +45,7 @@ fn respond(
     request: &HttpRequest,
     status: StatusCode,
     email: &str,
-    failed: bool,
+    refusal: Option<&'static str>,
 ) -> Result<HttpResponse, AppError> {
     let csrf = new_csrf();
     let page = Page::signed_out(state, language(request));
@@ -53,10 +56,14 @@ fn respond(
     let done = match FormData::from_query(request).unwrap_or_default().get("done") {
         "password" => "sign_in.password_set",
         "email" => "sign_in.email_changed",
-        "too_many_codes" => "sign_in.too_many_codes",
         _ => "",
     };
-    let mut response = render(status, &SignInTemplate { page, csrf: &csrf, email, failed, action: &action, done })?;
+    // Sent back after too many wrong codes: a refusal, not news.
+    let refusal = refusal.or_else(|| {
+        (FormData::from_query(request).unwrap_or_default().get("done") == "too_many_codes")
+            .then_some("sign_in.too_many_codes")
+    });
+    let mut response = render(status, &SignInTemplate { page, csrf: &csrf, email, refusal, action: &action, done })?;
     attach_csrf(state, &mut response, &csrf)?;
     Ok(response)
 }
@@ -66,7 +73,7 @@ pub async fn form(state: web::Data<AppState>, request: HttpRequest) -> Result<Ht
     if lookup(&request).await?.is_some_and(|user| user.stage == SessionStage::Full) {
         return Ok(see_other("/cases"));
     }
-    respond(&state, &request, StatusCode::OK, "", false)
+    respond(&state, &request, StatusCode::OK, "", None)
 }
 
 #[tracing::instrument(skip_all)]
@@ -80,14 +87,49 @@ pub async fn submit(
     let password = form.get("password").to_owned();
     let email = EmailAddress::parse(&typed_email).ok();
     let lookup_email = email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default();
+    // Counted by the email typed, whether or not an account has it: the answer never tells.
+    let account_key = format!("account:{}", typed_email.trim().to_lowercase().chars().take(300).collect::<String>());
+    let address = client_address(&request, state.settings.behind_proxy);
+    let address_key = address.as_ref().map(|a| format!("address:{a}"));
+    let keys = (account_key.clone(), address_key.clone());
+    let blocked = state
+        .db(move |conn| {
+            let now = db::now();
+            let account = sign_in_failures::blocked_until(conn, &keys.0, now)?;
+            let address = match &keys.1 {
+                Some(key) => sign_in_failures::blocked_until(conn, key, now)?,
+                None => None,
+            };
+            Ok(account.or(address))
+        })
+        .await?;
+    if blocked.is_some() {
+        tracing::info!("sign-in refused: too many failures");
+        return respond(&state, &request, StatusCode::TOO_MANY_REQUESTS, &typed_email, Some("sign_in.throttled"));
+    }
     let credentials = state.db(move |conn| Ok(users::credentials(conn, &lookup_email)?)).await?;
     let stored = credentials.as_ref().filter(|c| c.disabled_at.is_none()).map(|c| c.password_hash.clone());
     let verified = web::block(move || password::verify(&password, stored.as_deref())).await?;
-    let user_id = match (verified, credentials) {
+    let user_id = match (verified, &credentials) {
         (true, Some(credentials)) => credentials.id,
         _ => {
             tracing::info!("sign-in refused");
-            return respond(&state, &request, StatusCode::UNAUTHORIZED, &typed_email, true);
+            let owner = credentials.map(|c| UserId(c.id));
+            state
+                .tx(move |conn| {
+                    let now = db::now();
+                    let locked = sign_in_failures::record(conn, &account_key, Guarded::Account, now)?;
+                    if let Some(key) = &address_key {
+                        sign_in_failures::record(conn, key, Guarded::Address, now)?;
+                    }
+                    if locked && let Some(owner) = owner {
+                        tracing::warn!(user = %owner, "too many failed sign-ins: account locked for a while");
+                        notify::sign_in_locked(conn, owner, now)?;
+                    }
+                    Ok(())
+                })
+                .await?;
+            return respond(&state, &request, StatusCode::UNAUTHORIZED, &typed_email, Some("sign_in.failed"));
         }
     };
     let chosen = chosen_language(&request);
@@ -96,12 +138,12 @@ pub async fn submit(
     let hours = state.settings.session_hours;
     let user = UserId(user_id);
     let device = user_agent(&request);
-    let address = client_address(&request, state.settings.behind_proxy);
     let stage = state
         .tx(move |conn| {
             let now = db::now();
             let csrf = random_token();
             sessions::delete_expired_for_user(conn, user, now)?;
+            sign_in_failures::forget(conn, &account_key)?;
             // Only the newest attempt may type codes: a guesser cannot keep many open at once.
             sessions::delete_pending_for_user(conn, user)?;
             if let Some(lang) = chosen {
