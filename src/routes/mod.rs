@@ -17,61 +17,72 @@ use actix_web::web;
 
 use crate::error::AppError;
 
-/// The route table: every URL Passerelle answers.
-pub fn configure(config: &mut web::ServiceConfig) {
-    config
-        .route("/", web::get().to(home::get))
-        .route("/static/style.css", web::get().to(static_files::stylesheet))
-        .route("/sign-in", web::get().to(auth::sign_in::form))
-        .route("/sign-in", web::post().to(auth::sign_in::submit))
-        .route("/sign-in/code", web::get().to(auth::second_factor::form))
-        .route("/sign-in/code", web::post().to(auth::second_factor::submit))
-        .route("/sign-out", web::post().to(auth::sign_out::submit))
-        .route("/account", web::get().to(account::settings::get))
-        .route("/account/notifications", web::post().to(account::settings::notifications))
-        .route("/account/password", web::post().to(account::settings::password))
-        .route("/account/email", web::post().to(account::settings::email))
-        .route("/account/sessions", web::get().to(account::sessions::get))
-        .route("/account/sessions/end-others", web::post().to(account::sessions::end_others))
-        .route("/account/two-factor", web::get().to(account::two_factor::get))
-        .route("/account/two-factor/enable", web::post().to(account::two_factor::enable))
-        .route("/account/two-factor/recovery-codes", web::post().to(account::two_factor::recovery_codes))
-        .route("/account/two-factor/disable", web::post().to(account::two_factor::disable))
-        .route("/account/email/{token}", web::get().to(account::confirm_email::form))
-        .route("/account/email/{token}", web::post().to(account::confirm_email::submit))
-        .route("/sign-in/forgot", web::get().to(account::forgot::form))
-        .route("/sign-in/forgot", web::post().to(account::forgot::submit))
-        .route("/account/setup/{token}", web::get().to(account::set_password::setup_form))
-        .route("/account/setup/{token}", web::post().to(account::set_password::setup))
-        .route("/account/reset/{token}", web::get().to(account::set_password::reset_form))
-        .route("/account/reset/{token}", web::post().to(account::set_password::reset))
-        .route("/settings/language", web::post().to(settings::language))
-        .route("/cases", web::get().to(cases::list::get))
-        .route("/cases", web::post().to(cases::create::post))
-        .route("/cases/new", web::get().to(cases::create::form))
-        .route("/cases/{reference}", web::get().to(cases::show::get))
-        .route("/cases/{reference}/messages", web::post().to(cases::messages::post))
-        .route("/cases/{reference}/transition", web::post().to(cases::transition::post))
-        .route("/cases/{reference}/assign", web::post().to(cases::assign::post))
-        .route("/cases/{reference}/decision", web::post().to(cases::decide::post))
-        .route("/cases/{reference}/referral", web::post().to(cases::referral::post))
-        .route("/cases/{reference}/watch", web::post().to(cases::watch::post))
-        .route("/team", web::get().to(team::members::get))
-        .route("/team/invite", web::post().to(team::invite::post))
-        .route("/team/two-factor", web::post().to(team::two_factor::post))
-        .route("/team/{id}/disable", web::post().to(team::members::disable))
-        .route("/team/{id}/enable", web::post().to(team::members::enable))
-        .route("/admin/organisations", web::get().to(admin::organisations::get))
-        .route("/admin/organisations", web::post().to(admin::organisations::post))
-        .route("/admin/two-factor", web::post().to(admin::two_factor::everywhere))
-        .route("/admin/organisations/{id}/two-factor", web::post().to(admin::two_factor::organisation))
-        .route("/admin/outbox", web::get().to(admin::outbox::get))
-        .route("/admin/outbox/retry", web::post().to(admin::outbox::retry))
-        .route("/admin/users", web::get().to(admin::users::get))
-        .route("/admin/users", web::post().to(admin::users::post))
-        .route("/admin/users/{id}/disable", web::post().to(admin::users::disable))
-        .route("/admin/users/{id}/enable", web::post().to(admin::users::enable))
-        .default_service(web::to(not_found));
+/// Declares the route table once: `configure` wires it into actix-web, and `ROUTES` lists it, so
+/// the route-rules test walks every route that exists (a new one without a rule fails it).
+macro_rules! route_table {
+    ($($method:ident $path:literal => $handler:path),+ $(,)?) => {
+        /// Every route as (method, path pattern), as `configure` declares it.
+        pub const ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path)),+];
+
+        /// The route table: every URL Passerelle answers.
+        pub fn configure(config: &mut web::ServiceConfig) {
+            config$(.route($path, web::$method().to($handler)))+.default_service(web::to(not_found));
+        }
+    };
+}
+
+route_table! {
+    get "/" => home::get,
+    get "/static/style.css" => static_files::stylesheet,
+    get "/sign-in" => auth::sign_in::form,
+    post "/sign-in" => auth::sign_in::submit,
+    get "/sign-in/code" => auth::second_factor::form,
+    post "/sign-in/code" => auth::second_factor::submit,
+    post "/sign-out" => auth::sign_out::submit,
+    get "/account" => account::settings::get,
+    post "/account/notifications" => account::settings::notifications,
+    post "/account/password" => account::settings::password,
+    post "/account/email" => account::settings::email,
+    get "/account/sessions" => account::sessions::get,
+    post "/account/sessions/end-others" => account::sessions::end_others,
+    get "/account/two-factor" => account::two_factor::get,
+    post "/account/two-factor/enable" => account::two_factor::enable,
+    post "/account/two-factor/recovery-codes" => account::two_factor::recovery_codes,
+    post "/account/two-factor/disable" => account::two_factor::disable,
+    get "/account/email/{token}" => account::confirm_email::form,
+    post "/account/email/{token}" => account::confirm_email::submit,
+    get "/sign-in/forgot" => account::forgot::form,
+    post "/sign-in/forgot" => account::forgot::submit,
+    get "/account/setup/{token}" => account::set_password::setup_form,
+    post "/account/setup/{token}" => account::set_password::setup,
+    get "/account/reset/{token}" => account::set_password::reset_form,
+    post "/account/reset/{token}" => account::set_password::reset,
+    post "/settings/language" => settings::language,
+    get "/cases" => cases::list::get,
+    post "/cases" => cases::create::post,
+    get "/cases/new" => cases::create::form,
+    get "/cases/{reference}" => cases::show::get,
+    post "/cases/{reference}/messages" => cases::messages::post,
+    post "/cases/{reference}/transition" => cases::transition::post,
+    post "/cases/{reference}/assign" => cases::assign::post,
+    post "/cases/{reference}/decision" => cases::decide::post,
+    post "/cases/{reference}/referral" => cases::referral::post,
+    post "/cases/{reference}/watch" => cases::watch::post,
+    get "/team" => team::members::get,
+    post "/team/invite" => team::invite::post,
+    post "/team/two-factor" => team::two_factor::post,
+    post "/team/{id}/disable" => team::members::disable,
+    post "/team/{id}/enable" => team::members::enable,
+    get "/admin/organisations" => admin::organisations::get,
+    post "/admin/organisations" => admin::organisations::post,
+    post "/admin/two-factor" => admin::two_factor::everywhere,
+    post "/admin/organisations/{id}/two-factor" => admin::two_factor::organisation,
+    get "/admin/outbox" => admin::outbox::get,
+    post "/admin/outbox/retry" => admin::outbox::retry,
+    get "/admin/users" => admin::users::get,
+    post "/admin/users" => admin::users::post,
+    post "/admin/users/{id}/disable" => admin::users::disable,
+    post "/admin/users/{id}/enable" => admin::users::enable,
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, AppError> {

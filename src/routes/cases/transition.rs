@@ -30,17 +30,18 @@ pub async fn post(
     reference: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let Posted { user, form } = posted;
-    let action = Action::parse(form.get("action"))
-        .filter(|a| !has_own_route(*a))
-        .ok_or(AppError::BadRequest("error_page.unknown_choice"))?;
+    let action = Action::parse(form.get("action")).filter(|a| !has_own_route(*a));
     let mut errors = FieldErrors::default();
-    let message = text_field(&form, "message", MAX_EXPLANATION, needs_message(action), &mut errors);
+    let message = text_field(&form, "message", MAX_EXPLANATION, action.is_some_and(needs_message), &mut errors);
     let reference = reference.into_inner();
     let actor = user.clone();
     let lookup = reference.clone();
     let result = state
         .tx(move |conn| {
-            let step = match Step::begin(conn, &actor, &lookup, action)? {
+            // The case first: another organisation's case is absent, whatever the form says.
+            let step = Step::load(conn, &actor, &lookup)?;
+            let action = action.ok_or(AppError::BadRequest("error_page.unknown_choice"))?;
+            let step = match step.apply(action) {
                 Ok(step) => step,
                 Err(refusal) => return Ok(Err(refusal)),
             };

@@ -18,15 +18,17 @@ pub async fn post(
 ) -> Result<HttpResponse, AppError> {
     let Posted { user, form } = posted;
     let watch = match form.get("watch") {
-        "1" => true,
-        "0" => false,
-        _ => return Err(AppError::BadRequest("error_page.unknown_choice")),
+        "1" => Some(true),
+        "0" => Some(false),
+        _ => None,
     };
     let reference = reference.into_inner();
     let lookup = reference.clone();
     state
         .tx(move |conn| {
+            // The case first: another organisation's case is absent, whatever the form says.
             let case = load_visible(conn, &user, &lookup)?;
+            let watch = watch.ok_or(AppError::BadRequest("error_page.unknown_choice"))?;
             if watch {
                 watchers::watch(conn, case.id, user.user.user_id, db::now())?;
             } else {

@@ -1,0 +1,123 @@
+//! Every route in the route table, walked signed out, as each role and as another organisation:
+//! the expected answer, and nothing of another organisation's case in a refusal. A route without
+//! a rule here fails this test, so a new route cannot ship unexamined.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failed step in a scenario should stop it loudly")]
+
+mod support;
+
+use passerelle::routes::ROUTES;
+use support::{Account, Client, TestApp};
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    /// Anyone, signed in or not (its own checks, such as a link's token, follow).
+    Public,
+    /// The second step of signing in: only a session waiting for a code; others are sent on.
+    Pending,
+    /// Anyone fully signed in, about themselves.
+    SignedIn,
+    /// Partner caseworkers and admins.
+    Partner,
+    /// A partner organisation's admin, about their own organisation.
+    PartnerAdmin,
+    /// Platform admins.
+    PlatformAdmin,
+    /// Whoever may see the case: its organisation's members and staff.
+    CaseReader,
+    /// Staff, on any case.
+    CaseStaff,
+}
+
+fn rule(method: &str, path: &str) -> Option<Rule> {
+    use Rule::*;
+    Some(match (method, path) {
+        (_, "/" | "/static/style.css" | "/sign-in" | "/sign-in/forgot") => Public,
+        (_, "/account/setup/{token}" | "/account/reset/{token}" | "/account/email/{token}") => Public,
+        (_, "/sign-in/code") => Pending,
+        ("post", "/sign-out" | "/settings/language") => SignedIn,
+        (_, p) if p.starts_with("/account") => SignedIn,
+        ("get", "/cases") => SignedIn,
+        ("post", "/cases") | ("get", "/cases/new") => Partner,
+        (_, "/cases/{reference}") => CaseReader,
+        ("post", "/cases/{reference}/messages" | "/cases/{reference}/transition" | "/cases/{reference}/watch") => {
+            CaseReader
+        }
+        ("post", "/cases/{reference}/assign" | "/cases/{reference}/decision" | "/cases/{reference}/referral") => {
+            CaseStaff
+        }
+        (_, p) if p.starts_with("/team") => PartnerAdmin,
+        (_, p) if p.starts_with("/admin") => PlatformAdmin,
+        _ => return None,
+    })
+}
+
+/// Whether `who` (by role name) may use a route under `rule`.
+fn allowed(rule: Rule, who: &str) -> bool {
+    match rule {
+        Rule::Public | Rule::SignedIn => true,
+        Rule::Pending => false,
+        Rule::Partner => matches!(who, "alice" | "anna" | "bob"),
+        Rule::PartnerAdmin => who == "anna",
+        Rule::PlatformAdmin => who == "max",
+        Rule::CaseReader => matches!(who, "alice" | "anna" | "lea" | "max"),
+        Rule::CaseStaff => matches!(who, "lea" | "max"),
+    }
+}
+
+const MARKER: &str = "ROUTE-RULES-SECRET about a pupil of the Alpha school";
+
+async fn send(client: &mut Client, method: &str, path: &str) -> support::Response {
+    if method == "get" { client.get(path).await } else { client.post(path, &[]).await }
+}
+
+async fn every_route_answers_each_person_as_its_rule_says(app: TestApp) {
+    let cast = app.cast();
+    let reference = app.sign_in(&cast.alice).await.file_case(&[("explanation", MARKER)]).await;
+    let throwaway = app.user(cast.org_a, passerelle::domain::role::Role::PartnerCaseworker, "spare@alpha.test");
+    let people: [(&str, &Account); 5] =
+        [("alice", &cast.alice), ("anna", &cast.anna), ("bob", &cast.bob), ("lea", &cast.lea), ("max", &cast.max)];
+    let mut unruled = Vec::new();
+    for (method, pattern) in ROUTES {
+        let Some(rule) = rule(method, pattern) else {
+            unruled.push(format!("{method} {pattern}"));
+            continue;
+        };
+        let id = if pattern.starts_with("/admin/organisations") { cast.org_b.0 } else { throwaway.id.0 };
+        let path = pattern
+            .replace("{reference}", &reference)
+            .replace("{token}", &"0".repeat(64))
+            .replace("{id}", &id.to_string());
+
+        let signed_out = send(&mut app.client(), method, &path).await;
+        assert!(signed_out.status < 500, "{method} {path} signed out: {}", signed_out.status);
+        if rule != Rule::Public {
+            assert_eq!(signed_out.location.as_deref(), Some("/sign-in"), "{method} {path} signed out");
+        }
+        if rule == Rule::Public {
+            continue;
+        }
+        for (who, account) in people {
+            // A fresh session each time: some routes sign out or end sessions.
+            let mut client = app.sign_in(account).await;
+            let answer = send(&mut client, method, &path).await;
+            let what = format!("{method} {path} as {who}: {} {:?}", answer.status, answer.location);
+            assert!(answer.status < 500, "{what}");
+            if path != "/sign-out" {
+                assert_ne!(answer.location.as_deref(), Some("/sign-in"), "{what}");
+            }
+            if rule == Rule::Pending {
+                assert_eq!(answer.location.as_deref(), Some("/cases"), "a full session has no code to type: {what}");
+            } else if allowed(rule, who) {
+                assert!(!matches!(answer.status, 403 | 404), "allowed, yet refused: {what}");
+            } else {
+                assert!(matches!(answer.status, 403 | 404), "refused, yet allowed: {what}");
+                assert!(!answer.contains("ROUTE-RULES-SECRET"), "a refusal leaked the case: {what}");
+            }
+        }
+    }
+    assert!(unruled.is_empty(), "routes without a rule in tests/route_rules.rs: {unruled:?}");
+}
+
+on_both_backends!(every_route_answers_each_person_as_its_rule_says);
