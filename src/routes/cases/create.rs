@@ -101,7 +101,7 @@ pub async fn form(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpR
 }
 
 /// Reads the filing form as typed; the number of item rows comes from the form, within bounds.
-fn case_form(form: &FormData) -> CaseForm {
+pub fn case_form(form: &FormData) -> CaseForm {
     let rows = form.get("item_rows").parse::<usize>().unwrap_or(1).clamp(1, MAX_ITEMS);
     let items = (0..rows)
         .map(|i| ItemForm {
