@@ -32,13 +32,18 @@ fn a_day_passes(app: &TestApp) {
 const EVERY_PARTNER_KIND: [(&str, &str); 5] =
     [("message", "1"), ("information_requested", "1"), ("status_changed", "1"), ("decided", "1"), ("closed", "1")];
 
+/// Keeps every kind of case email, delivered in one summary a day.
+async fn choose_daily(client: &mut support::Client) -> support::Response {
+    let mut choice = EVERY_PARTNER_KIND.to_vec();
+    choice.push(("delivery", "daily"));
+    client.post("/account/notifications", &choice).await
+}
+
 async fn a_daily_reader_gets_one_summary_and_urgent_news_at_once(app: TestApp, smtp: SmtpServer) {
     let cast = app.cast();
     let mut alice = app.sign_in(&cast.alice).await;
     let mut lea = app.sign_in(&cast.lea).await;
-    let mut choice = EVERY_PARTNER_KIND.to_vec();
-    choice.push(("delivery", "daily"));
-    assert_eq!(alice.post("/account/notifications", &choice).await.status, 303);
+    assert_eq!(choose_daily(&mut alice).await.status, 303);
     let page = alice.get("/account").await;
     assert!(page.contains("id=\"delivery-daily\" name=\"delivery\" type=\"radio\" value=\"daily\" aria-describedby=\"delivery-hint\" checked"));
 
@@ -85,9 +90,7 @@ async fn a_daily_reader_gets_one_summary_and_urgent_news_at_once(app: TestApp, s
 async fn security_emails_never_wait_for_the_summary(app: TestApp, smtp: SmtpServer) {
     let cast = app.cast();
     let mut alice = app.sign_in(&cast.alice).await;
-    let mut choice = EVERY_PARTNER_KIND.to_vec();
-    choice.push(("delivery", "daily"));
-    alice.post("/account/notifications", &choice).await;
+    choose_daily(&mut alice).await;
     let new_password = "a brand new password";
     let changed = alice
         .post(
@@ -105,9 +108,7 @@ async fn two_instances_write_each_summary_once(app: TestApp, smtp: SmtpServer) {
     let cast = app.cast();
     let mut alice = app.sign_in(&cast.alice).await;
     let mut lea = app.sign_in(&cast.lea).await;
-    let mut choice = EVERY_PARTNER_KIND.to_vec();
-    choice.push(("delivery", "daily"));
-    alice.post("/account/notifications", &choice).await;
+    choose_daily(&mut alice).await;
     let reference = alice.file_case(&[]).await;
     for n in 0..20 {
         lea.post(&format!("/cases/{reference}/messages"), &[("body", &format!("message {n}"))]).await;
@@ -128,9 +129,7 @@ async fn a_disabled_reader_gets_no_summary(app: TestApp, smtp: SmtpServer) {
     let mut alice = app.sign_in(&cast.alice).await;
     let mut lea = app.sign_in(&cast.lea).await;
     let mut anna = app.sign_in(&cast.anna).await;
-    let mut choice = EVERY_PARTNER_KIND.to_vec();
-    choice.push(("delivery", "daily"));
-    alice.post("/account/notifications", &choice).await;
+    choose_daily(&mut alice).await;
     let reference = alice.file_case(&[]).await;
     lea.post(&format!("/cases/{reference}/messages"), &[("body", "Noted.")]).await;
     assert_eq!(anna.post(&format!("/team/{}/disable", cast.alice.id.0), &[]).await.status, 303);
@@ -149,9 +148,7 @@ async fn racing_bundlers_write_one_summary(app: TestApp, _smtp: SmtpServer) {
     let cast = app.cast();
     let mut alice = app.sign_in(&cast.alice).await;
     let mut lea = app.sign_in(&cast.lea).await;
-    let mut choice = EVERY_PARTNER_KIND.to_vec();
-    choice.push(("delivery", "daily"));
-    alice.post("/account/notifications", &choice).await;
+    choose_daily(&mut alice).await;
     let reference = alice.file_case(&[]).await;
     for n in 0..5 {
         lea.post(&format!("/cases/{reference}/messages"), &[("body", &format!("message {n}"))]).await;

@@ -46,6 +46,17 @@ pub fn generate() -> String {
         .collect()
 }
 
+/// Whether `typed` is the current password of `user`: read on the database pool, checked on the
+/// blocking pool (Argon2 is slow on purpose), never on an actix worker.
+pub async fn is_current(
+    state: &crate::startup::AppState,
+    user: crate::domain::ids::UserId,
+    typed: String,
+) -> Result<bool, crate::error::AppError> {
+    let stored = state.db(move |conn| Ok(crate::db::users::password_hash(conn, user)?)).await?;
+    Ok(actix_web::web::block(move || verify(&typed, Some(&stored))).await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{organisations, sessions, users};
+use super::schema::{organisations, platform_policy, sessions, users};
 use super::{DbConnection, decode};
 use crate::domain::ids::{OrgId, UserId};
 use crate::domain::role::Role;
@@ -49,12 +49,11 @@ pub fn create(conn: &mut DbConnection, new: &NewSession<'_>) -> QueryResult<usiz
 
 type SessionRow = (
     (i64, i64, String, String, String, String, Option<String>, String),
-    (String, Option<NaiveDateTime>, bool, bool, Option<NaiveDateTime>),
+    (String, Option<NaiveDateTime>, bool, bool, Option<NaiveDateTime>, Option<bool>),
 );
 
 /// The user of a session neither expired nor idle for longer than `idle`, whose account is
-/// enabled: one query, and a second only for a partner without a second factor, to learn whether
-/// the platform now requires one of everyone.
+/// enabled, with what their two-factor standing needs: one query.
 pub fn find_live(
     conn: &mut DbConnection,
     token_hash: &str,
@@ -84,18 +83,18 @@ pub fn find_live(
                 users::totp_secret.is_not_null(),
                 organisations::require_two_factor.or(organisations::platform_requires_two_factor),
                 sessions::last_seen_at,
+                platform_policy::table.find(1).select(platform_policy::two_factor_everywhere).single_value(),
             ),
         ))
         .first(conn)
         .optional()?;
-    let Some((user, (stage, second_factor_at, enrolled, organisation_requires, last_seen_at))) = row else {
+    let Some((user, (stage, second_factor_at, enrolled, organisation_requires, last_seen_at, everywhere))) = row else {
         return Ok(None);
     };
     let (user_id, org_id, organisation_name, role, display_name, email, locale, csrf_token) = user;
     let role = decode("role", &role, Role::parse)?;
     let stored = decode("session stage", &stage, SessionStage::parse)?;
-    let required = two_factor::required(role, organisation_requires, false)
-        || (!enrolled && stored == SessionStage::Full && super::two_factor::everywhere(conn)?);
+    let required = two_factor::required(role, organisation_requires, everywhere.unwrap_or(false));
     Ok(Some(SessionUser {
         user_id: UserId(user_id),
         organisation_id: OrgId(org_id),

@@ -9,11 +9,17 @@ use super::DbConnection;
 use super::schema::sign_in_failures;
 use crate::domain::throttle::{FORGET_AFTER, Guarded};
 
-/// Until when `subject` may not try again, if it must wait.
-pub fn blocked_until(conn: &mut DbConnection, subject: &str, now: NaiveDateTime) -> QueryResult<Option<NaiveDateTime>> {
-    let until: Option<Option<NaiveDateTime>> =
-        sign_in_failures::table.find(subject).select(sign_in_failures::locked_until).first(conn).optional()?;
-    Ok(until.flatten().filter(|until| *until > now))
+/// Until when any of `subjects` may not try again, if one must wait.
+pub fn blocked_until(
+    conn: &mut DbConnection,
+    subjects: &[String],
+    now: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
+    sign_in_failures::table
+        .filter(sign_in_failures::subject.eq_any(subjects))
+        .filter(sign_in_failures::locked_until.gt(now))
+        .select(diesel::dsl::max(sign_in_failures::locked_until))
+        .first(conn)
 }
 
 /// Counts a failure of `subject`; returns whether this one locked it (its owner should hear).

@@ -50,6 +50,15 @@ impl FormData {
         self.fields.iter().find(|(n, _)| n == name).map_or("", |(_, v)| v.as_str())
     }
 
+    /// A yes/no choice sent as `1` or `0`; `None` for anything else (a form of ours never sends it).
+    pub fn flag(&self, name: &str) -> Option<bool> {
+        match self.get(name) {
+            "1" => Some(true),
+            "0" => Some(false),
+            _ => None,
+        }
+    }
+
     pub fn has(&self, name: &str) -> bool {
         self.fields.iter().any(|(n, _)| n == name)
     }

@@ -152,9 +152,7 @@ pub async fn password(state: web::Data<AppState>, posted: Posted) -> Result<Http
     let chosen = form.get("password").to_owned();
     let mut errors = FieldErrors::default();
     check_new_password(&chosen, form.get("confirm"), &mut errors);
-    let stored = state.db(move |conn| Ok(users::password_hash(conn, id)?)).await?;
-    let right = web::block(move || password::verify(&current, Some(&stored))).await?;
-    if !right {
+    if !password::is_current(&state, id, current).await? {
         errors.add("current", "error.wrong_password");
     }
     if !errors.is_empty() {
@@ -185,14 +183,13 @@ pub async fn email(state: web::Data<AppState>, posted: Posted) -> Result<HttpRes
     let current = form.get("email_password").to_owned();
     let mut errors = FieldErrors::default();
     let wanted = EmailAddress::parse(&typed).ok();
-    let (stored, own) = state.db(move |conn| Ok((users::password_hash(conn, id)?, users::email(conn, id)?))).await?;
+    let own = state.db(move |conn| Ok(users::email(conn, id)?)).await?;
     match &wanted {
         None => errors.add("new_email", "error.invalid_email"),
         Some(wanted) if wanted.as_str() == own => errors.add("new_email", "error.same_email"),
         Some(_) => {}
     }
-    let right = web::block(move || password::verify(&current, Some(&stored))).await?;
-    if !right {
+    if !password::is_current(&state, id, current).await? {
         errors.add("email_password", "error.wrong_password");
     }
     let Some(wanted) = wanted.filter(|_| errors.is_empty()) else {

@@ -128,8 +128,7 @@ pub async fn enable(state: web::Data<AppState>, posted: PostedBy<EnrollingUser>)
     let id = user.user.user_id;
     let typed = form.get("code").to_owned();
     let current = form.get("enable_password").to_owned();
-    let stored = state.db(move |conn| Ok(db::users::password_hash(conn, id)?)).await?;
-    if !web::block(move || password::verify(&current, Some(&stored))).await? {
+    if !password::is_current(&state, id, current).await? {
         let mut errors = FieldErrors::default();
         errors.add("enable_password", "error.wrong_password");
         return show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new(), "").await;
@@ -211,8 +210,7 @@ pub async fn disable(state: web::Data<AppState>, posted: Posted) -> Result<HttpR
     let typed = form.get("off_code").to_owned();
     let current = form.get("off_password").to_owned();
     let token_hash = user.user.token_hash.clone();
-    let stored = state.db(move |conn| Ok(db::users::password_hash(conn, id)?)).await?;
-    let right = web::block(move || password::verify(&current, Some(&stored))).await?;
+    let right = password::is_current(&state, id, current).await?;
     let outcome = state
         .tx(move |conn| {
             let (required, _) = two_factor::requirement(conn, id)?;

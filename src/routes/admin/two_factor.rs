@@ -18,7 +18,7 @@ use crate::startup::AppState;
 pub async fn everywhere(state: web::Data<AppState>, posted: Posted) -> Result<HttpResponse, AppError> {
     let Posted { user, form } = posted;
     user.ensure_platform_admin()?;
-    let required = required_choice(form.get("required"))?;
+    let required = required_choice(&form)?;
     state.tx(move |conn| Ok(two_factor::set_everywhere(conn, required)?)).await?;
     tracing::info!(required, "two-factor requirement for everyone changed");
     Ok(see_other("/admin/organisations#two-factor"))
@@ -32,7 +32,7 @@ pub async fn organisation(
 ) -> Result<HttpResponse, AppError> {
     let Posted { user, form } = posted;
     user.ensure_platform_admin()?;
-    let required = required_choice(form.get("required"))?;
+    let required = required_choice(&form)?;
     let id = OrgId(id.into_inner());
     state
         .tx(move |conn| match organisations::find(conn, id)? {

@@ -91,23 +91,17 @@ pub async fn submit(
     let account_key = format!("account:{}", typed_email.trim().to_lowercase().chars().take(300).collect::<String>());
     let address = client_address(&request, state.settings.behind_proxy);
     let address_key = address.as_ref().map(|a| format!("address:{a}"));
-    let keys = (account_key.clone(), address_key.clone());
-    let blocked = state
+    let subjects: Vec<String> = std::iter::once(account_key.clone()).chain(address_key.clone()).collect();
+    let (blocked, credentials) = state
         .db(move |conn| {
-            let now = db::now();
-            let account = sign_in_failures::blocked_until(conn, &keys.0, now)?;
-            let address = match &keys.1 {
-                Some(key) => sign_in_failures::blocked_until(conn, key, now)?,
-                None => None,
-            };
-            Ok(account.or(address))
+            let blocked = sign_in_failures::blocked_until(conn, &subjects, db::now())?;
+            Ok((blocked, users::credentials(conn, &lookup_email)?))
         })
         .await?;
     if blocked.is_some() {
         tracing::info!("sign-in refused: too many failures");
         return respond(&state, &request, StatusCode::TOO_MANY_REQUESTS, &typed_email, Some("sign_in.throttled"));
     }
-    let credentials = state.db(move |conn| Ok(users::credentials(conn, &lookup_email)?)).await?;
     let stored = credentials.as_ref().filter(|c| c.disabled_at.is_none()).map(|c| c.password_hash.clone());
     let verified = web::block(move || password::verify(&password, stored.as_deref())).await?;
     let user_id = match (verified, &credentials) {

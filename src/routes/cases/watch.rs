@@ -17,11 +17,7 @@ pub async fn post(
     reference: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let Posted { user, form } = posted;
-    let watch = match form.get("watch") {
-        "1" => Some(true),
-        "0" => Some(false),
-        _ => None,
-    };
+    let watch = form.flag("watch");
     let reference = reference.into_inner();
     let lookup = reference.clone();
     state

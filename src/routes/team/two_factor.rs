@@ -7,24 +7,20 @@ use actix_web::{HttpResponse, web};
 use super::members::ensure_partner_admin;
 use crate::db::two_factor;
 use crate::error::AppError;
-use crate::routes::form::Posted;
+use crate::routes::form::{FormData, Posted};
 use crate::routes::page::see_other;
 use crate::startup::AppState;
 
 /// The choice a two-factor policy form sends.
-pub fn required_choice(raw: &str) -> Result<bool, AppError> {
-    match raw {
-        "1" => Ok(true),
-        "0" => Ok(false),
-        _ => Err(AppError::BadRequest("error_page.unknown_choice")),
-    }
+pub fn required_choice(form: &FormData) -> Result<bool, AppError> {
+    form.flag("required").ok_or(AppError::BadRequest("error_page.unknown_choice"))
 }
 
 #[tracing::instrument(skip_all)]
 pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResponse, AppError> {
     let Posted { user, form } = posted;
     ensure_partner_admin(&user)?;
-    let required = required_choice(form.get("required"))?;
+    let required = required_choice(&form)?;
     let organisation = user.user.organisation_id;
     state.tx(move |conn| Ok(two_factor::set_organisation_requires(conn, organisation, required)?)).await?;
     tracing::info!(organisation = %organisation, required, "two-factor requirement changed");
