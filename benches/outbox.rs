@@ -109,6 +109,7 @@ fn main() {
         tz: chrono_tz::Tz::UTC,
         pool,
         settings,
+        storage: passerelle::db::attachments::Storage::Database,
     };
     let draining = Instant::now();
     let mut sent = 0;

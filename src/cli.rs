@@ -11,8 +11,9 @@ use tracing_subscriber::EnvFilter;
 
 use crate::auth::password;
 use crate::config::Settings;
-use crate::db::{self, DbConnection, organisations, users};
+use crate::db::{self, DbConnection, audit, organisations, users};
 use crate::domain::account::NewAccount;
+use crate::domain::audit::AuditAction;
 use crate::domain::category::Category;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::role::OrgKind;
@@ -49,6 +50,30 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The tamper-evident audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Retention of closed cases.
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Anonymise now every case closed more than `retention_months` ago and not under legal hold
+    /// (the server also does this every hour).
+    Run,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain of every record; report the first broken link and exit with
+    /// status 1 if there is one.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -113,6 +138,10 @@ pub fn run() -> ExitCode {
         Command::Migrate => db::connect(settings.database_url.expose(), 1).map(|_| ()).map_err(|e| e.to_string()),
         Command::Org { command } => with_db(&settings, |conn| org_command(conn, command)),
         Command::User { command } => with_db(&settings, |conn| user_command(conn, command)),
+        Command::Audit { command: AuditCommand::Verify } => with_db(&settings, verify_audit),
+        Command::Retention { command: RetentionCommand::Run } => {
+            with_db(&settings, |conn| run_retention(conn, &settings))
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -127,6 +156,28 @@ fn with_db(settings: &Settings, work: impl FnOnce(&mut DbConnection) -> Result<(
     let pool = db::connect(settings.database_url.expose(), 1).map_err(|e| e.to_string())?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     work(&mut conn)
+}
+
+fn run_retention(conn: &mut DbConnection, settings: &Settings) -> Result<(), String> {
+    let storage = db::attachments::Storage::from_setting(&settings.attachment_dir);
+    let months = settings.retention_months;
+    let emptied = crate::retention::run(conn, &storage, months, db::now()).map_err(|e| e.to_string())?;
+    if months == 0 {
+        println!("retention is off (retention_months = 0): nothing anonymised");
+    } else {
+        println!("{emptied} closed cases anonymised (closed more than {months} months ago, no legal hold)");
+    }
+    Ok(())
+}
+
+fn verify_audit(conn: &mut DbConnection) -> Result<(), String> {
+    match audit::verify(conn).map_err(|e| e.to_string())? {
+        Ok(count) => {
+            println!("audit trail intact: {count} records, every link holds");
+            Ok(())
+        }
+        Err(broken) => Err(format!("audit trail broken: {broken}")),
+    }
 }
 
 fn serve(settings: Settings, demo: bool) -> Result<(), String> {
@@ -156,19 +207,24 @@ fn org_command(conn: &mut DbConnection, command: OrgCommand) -> Result<(), Strin
     if organisations::find_by_name(conn, name).map_err(|e| e.to_string())?.is_some() {
         return Err(format!("an organisation named {name:?} already exists"));
     }
-    let id = organisations::insert(
-        conn,
-        &organisations::NewOrganisation {
-            name,
-            kind: OrgKind::Partner.code(),
-            trusted_flagger,
-            designating_authority: authority.as_deref(),
-            designated_on: None,
-            expertise: organisations::NewOrganisation::expertise_codes(&expertise),
-            created_at: db::now(),
-        },
-    )
-    .map_err(|e| e.to_string())?;
+    let id = conn
+        .transaction(|conn| {
+            let id = organisations::insert(
+                conn,
+                &organisations::NewOrganisation {
+                    name,
+                    kind: OrgKind::Partner.code(),
+                    trusted_flagger,
+                    designating_authority: authority.as_deref(),
+                    designated_on: None,
+                    expertise: organisations::NewOrganisation::expertise_codes(&expertise),
+                    created_at: db::now(),
+                },
+            )?;
+            audit::append(conn, &audit::Entry::new(AuditAction::OrganisationAdded, None, None).organisation(id))?;
+            Ok::<_, diesel::result::Error>(id)
+        })
+        .map_err(|e| e.to_string())?;
     println!("organisation {name:?} added (id {id})");
     Ok(())
 }
@@ -221,18 +277,21 @@ fn user_command(conn: &mut DbConnection, command: UserCommand) -> Result<(), Str
         return Err(format!("{} already has an account", account.email.as_str()));
     }
     let hash = password::hash(&clear).map_err(|e| e.to_string())?;
-    users::insert(
-        conn,
-        &users::NewUser {
-            organisation_id: organisation.id.0,
-            email: account.email.as_str(),
-            display_name: &account.display_name,
-            password_hash: &hash,
-            role: account.role.code(),
-            locale: None,
-            created_at: db::now(),
-        },
-    )
+    conn.transaction(|conn| {
+        let created = users::insert(
+            conn,
+            &users::NewUser {
+                organisation_id: organisation.id.0,
+                email: account.email.as_str(),
+                display_name: &account.display_name,
+                password_hash: &hash,
+                role: account.role.code(),
+                locale: None,
+                created_at: db::now(),
+            },
+        )?;
+        audit::append_about(conn, AuditAction::UserInvited, None, created, None)
+    })
     .map_err(|e| e.to_string())?;
     println!("user {} added to {:?} as {}", account.email.as_str(), organisation.name, account.role);
     if generated {
@@ -250,6 +309,7 @@ fn reset_two_factor(conn: &mut DbConnection, email: &str) -> Result<(), String> 
     conn.transaction(|conn| {
         crate::db::two_factor::disable(conn, user)?;
         crate::db::sessions::delete_for_user(conn, user)?;
+        audit::append_about(conn, AuditAction::TwoFactorReset, None, user, None)?;
         crate::email::notify::two_factor_changed(conn, user, db::now())
     })
     .map_err(|e: diesel::result::Error| e.to_string())?;

@@ -71,6 +71,18 @@ pub struct Settings {
     pub mail_max_attempts: i32,
     /// How many emails one instance sends at once (and SMTP connections it keeps open).
     pub mail_concurrency: u32,
+    /// The largest evidence file accepted, in bytes.
+    pub attachment_max_bytes: usize,
+    /// How many files one message (or one filing) may carry.
+    pub attachments_per_message: usize,
+    /// Where evidence files are kept: empty stores them in the database (they commit with their
+    /// message, and every instance sees them); otherwise a directory, one file per SHA-256.
+    pub attachment_dir: String,
+    /// Closed cases are anonymised this many months after closing (0 never does).
+    pub retention_months: u32,
+    /// Sensitive actions ask for a fresh second-factor code when the last one typed in this
+    /// session is older than this many minutes.
+    pub step_up_minutes: i64,
 }
 
 impl Default for Settings {
@@ -99,6 +111,11 @@ impl Default for Settings {
             mail_retry_seconds: 30,
             mail_max_attempts: 8,
             mail_concurrency: 32,
+            attachment_max_bytes: 10 * 1024 * 1024,
+            attachments_per_message: 5,
+            attachment_dir: String::new(),
+            retention_months: 12,
+            step_up_minutes: 15,
         }
     }
 }
@@ -165,6 +182,15 @@ impl Settings {
             "PASSERELLE_MAIL_RETRY_SECONDS" => self.mail_retry_seconds = value.parse().map_err(|_| invalid(value))?,
             "PASSERELLE_MAIL_MAX_ATTEMPTS" => self.mail_max_attempts = value.parse().map_err(|_| invalid(value))?,
             "PASSERELLE_MAIL_CONCURRENCY" => self.mail_concurrency = value.parse().map_err(|_| invalid(value))?,
+            "PASSERELLE_ATTACHMENT_MAX_BYTES" => {
+                self.attachment_max_bytes = value.parse().map_err(|_| invalid(value))?
+            }
+            "PASSERELLE_ATTACHMENTS_PER_MESSAGE" => {
+                self.attachments_per_message = value.parse().map_err(|_| invalid(value))?
+            }
+            "PASSERELLE_ATTACHMENT_DIR" => self.attachment_dir = value,
+            "PASSERELLE_RETENTION_MONTHS" => self.retention_months = value.parse().map_err(|_| invalid(value))?,
+            "PASSERELLE_STEP_UP_MINUTES" => self.step_up_minutes = value.parse().map_err(|_| invalid(value))?,
             _ => {}
         }
         Ok(())

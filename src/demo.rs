@@ -208,9 +208,19 @@ fn decide(
     cases::set_status(conn, case, CaseStatus::InReview, CaseStatus::Decided, now)?;
     cases::mark_decided(conn, case, now)?;
     let detail = summary.join(",");
+    let organisation = cases::organisation_of(conn, case)?;
     events::record(
         conn,
-        &NewEvent { case, actor: liaison, kind: EventKind::Decision, body: None, detail: Some(&detail), at: now },
+        &NewEvent {
+            case,
+            actor: liaison,
+            kind: EventKind::Decision,
+            body: None,
+            detail: Some(&detail),
+            at: now,
+            organisation,
+            address: None,
+        },
     )?;
     Ok(())
 }
@@ -266,9 +276,19 @@ fn file(
     });
     let (id, _) = cases::insert(conn, &case, org, filer, priority, now)?;
     items::insert_all(conn, id, &case.items)?;
+    let organisation = cases::organisation_of(conn, id)?;
     events::record(
         conn,
-        &NewEvent { case: id, actor: filer, kind: EventKind::Filed, body: None, detail: None, at: now },
+        &NewEvent {
+            case: id,
+            actor: filer,
+            kind: EventKind::Filed,
+            body: None,
+            detail: None,
+            at: now,
+            organisation,
+            address: None,
+        },
     )?;
     Ok(id)
 }
@@ -281,9 +301,19 @@ fn assign(
     let now = db::now();
     cases::set_assignee(conn, case, liaison, now)?;
     let name = users::names(conn, &[liaison])?.remove(&liaison).unwrap_or_default();
+    let organisation = cases::organisation_of(conn, case)?;
     events::record(
         conn,
-        &NewEvent { case, actor: liaison, kind: EventKind::Assigned, body: None, detail: Some(&name), at: now },
+        &NewEvent {
+            case,
+            actor: liaison,
+            kind: EventKind::Assigned,
+            body: None,
+            detail: Some(&name),
+            at: now,
+            organisation,
+            address: None,
+        },
     )?;
     status(conn, case, liaison, CaseStatus::Submitted, CaseStatus::InReview)
 }
@@ -298,9 +328,19 @@ fn status(
     let now = db::now();
     cases::set_status(conn, case, from, to, now)?;
     let change = format!("{}>{}", from.code(), to.code());
+    let organisation = cases::organisation_of(conn, case)?;
     events::record(
         conn,
-        &NewEvent { case, actor, kind: EventKind::StatusChanged, body: None, detail: Some(&change), at: now },
+        &NewEvent {
+            case,
+            actor,
+            kind: EventKind::StatusChanged,
+            body: None,
+            detail: Some(&change),
+            at: now,
+            organisation,
+            address: None,
+        },
     )?;
     Ok(())
 }
@@ -312,6 +352,10 @@ fn message(
     kind: EventKind,
     body: &str,
 ) -> Result<(), diesel::result::Error> {
-    events::record(conn, &NewEvent { case, actor, kind, body: Some(body), detail: None, at: db::now() })?;
+    let organisation = cases::organisation_of(conn, case)?;
+    events::record(
+        conn,
+        &NewEvent { case, actor, kind, body: Some(body), detail: None, at: db::now(), organisation, address: None },
+    )?;
     Ok(())
 }

@@ -35,6 +35,9 @@ pub enum AppError {
     /// A single-use account link that is wrong, used or expired; the key says which.
     #[error("account link refused: {0}")]
     LinkRefused(&'static str),
+    /// Something that existed and was removed on purpose (a purged file); the key says what.
+    #[error("gone: {0}")]
+    Gone(&'static str),
     #[error("CSRF token missing or wrong")]
     CsrfRejected,
     /// Someone else changed the same thing between reading and writing; nothing was written.
@@ -91,7 +94,7 @@ impl ResponseError for AppError {
             | AppError::EnrolmentRequired
             | AppError::AlreadySignedIn => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::LinkRefused(_) => StatusCode::GONE,
+            AppError::LinkRefused(_) | AppError::Gone(_) => StatusCode::GONE,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Conflict => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -114,7 +117,7 @@ impl ResponseError for AppError {
             }
             AppError::NotFound => "error_page.not_found",
             AppError::Forbidden => "error_page.forbidden",
-            AppError::BadRequest(key) | AppError::LinkRefused(key) => key,
+            AppError::BadRequest(key) | AppError::LinkRefused(key) | AppError::Gone(key) => key,
             AppError::CsrfRejected => "error_page.csrf",
             AppError::PayloadTooLarge => "error_page.too_large",
             AppError::Conflict => "error_page.conflict",

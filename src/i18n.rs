@@ -239,6 +239,8 @@ mod tests {
             keys.extend(codes.iter().map(|code| format!("{prefix}.{code}")));
         }
         keys.extend(EventKind::ALL.iter().map(|k| format!("event.{}", k.code())));
+        keys.extend(crate::domain::audit::AuditAction::ALL.iter().map(|a| format!("audit.actions.{}", a.code())));
+        keys.extend(crate::domain::evidence::FileKind::ALL.iter().map(|k| format!("attachments.kinds.{}", k.code())));
         keys.push("status_partner.awaiting_partner".into());
         keys.extend(["filer", "assignee", "watching", "not_watching"].iter().map(|h| format!("watch.{h}")));
         for kind in crate::domain::notification::NotificationKind::ALL {

@@ -13,5 +13,6 @@ pub mod domain;
 pub mod email;
 pub mod error;
 pub mod i18n;
+pub mod retention;
 pub mod routes;
 pub mod startup;

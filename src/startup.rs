@@ -22,6 +22,8 @@ pub struct AppState {
     /// The time zone of `settings.time_zone`, parsed once.
     pub tz: chrono_tz::Tz,
     pub mailer: Mailer,
+    /// Where evidence files are kept.
+    pub storage: crate::db::attachments::Storage,
 }
 
 impl AppState {
@@ -93,7 +95,8 @@ impl Application {
         let tz = settings.zone()?;
         let mailer = Mailer::from_settings(&settings)?;
         tracing::info!("{}", mailer.describe());
-        let state = web::Data::new(AppState { pool, i18n, settings, tz, mailer });
+        let storage = crate::db::attachments::Storage::from_setting(&settings.attachment_dir);
+        let state = web::Data::new(AppState { pool, i18n, settings, tz, mailer, storage });
         let worker_state = state.clone();
         let secure = state.settings.secure_cookies();
         let server = HttpServer::new(move || {
@@ -116,11 +119,14 @@ impl Application {
         self.port
     }
 
-    /// Serves requests, and delivers the outbox alongside, until the server stops.
+    /// Serves requests, and delivers the outbox and runs the retention job alongside, until the
+    /// server stops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let worker = actix_web::rt::spawn(crate::email::worker::run(self.worker_state));
+        let worker = actix_web::rt::spawn(crate::email::worker::run(self.worker_state.clone()));
+        let retention = actix_web::rt::spawn(crate::retention::scheduled(self.worker_state));
         let served = self.server.await;
         worker.abort();
+        retention.abort();
         served
     }
 }

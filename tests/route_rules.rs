@@ -44,9 +44,16 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("post", "/cases/{reference}/messages" | "/cases/{reference}/transition" | "/cases/{reference}/watch") => {
             CaseReader
         }
-        ("post", "/cases/{reference}/assign" | "/cases/{reference}/decision" | "/cases/{reference}/referral") => {
-            CaseStaff
-        }
+        (
+            "post",
+            "/cases/{reference}/assign"
+            | "/cases/{reference}/decision"
+            | "/cases/{reference}/referral"
+            | "/cases/{reference}/legal-hold",
+        ) => CaseStaff,
+        ("get", "/cases/{reference}/attachments/{id}") => CaseReader,
+        ("get", "/cases/{reference}/attachments/{id}/preview") => CaseStaff,
+        ("post", "/cases/{reference}/attachments/{id}/purge") => CaseStaff,
         (_, p) if p.starts_with("/team") => PartnerAdmin,
         (_, p) if p.starts_with("/admin") => PlatformAdmin,
         _ => return None,
@@ -74,7 +81,21 @@ async fn send(client: &mut Client, method: &str, path: &str) -> support::Respons
 
 async fn every_route_answers_each_person_as_its_rule_says(app: TestApp) {
     let cast = app.cast();
-    let reference = app.sign_in(&cast.alice).await.file_case(&[("explanation", MARKER)]).await;
+    let mut alice = app.sign_in(&cast.alice).await;
+    let reference = alice.file_case(&[("explanation", MARKER)]).await;
+    let sent = alice
+        .post_multipart(
+            &format!("/cases/{reference}/messages"),
+            &[("body", MARKER)],
+            &[("shot.png", support::PIXEL_PNG)],
+        )
+        .await;
+    assert_eq!(sent.status, 303);
+    let attachment: i64 = {
+        use diesel::prelude::*;
+        use passerelle::db::schema::attachments::dsl;
+        dsl::attachments.select(dsl::id).first(&mut *app.conn()).unwrap()
+    };
     let throwaway = app.user(cast.org_a, passerelle::domain::role::Role::PartnerCaseworker, "spare@alpha.test");
     let people: [(&str, &Account); 5] =
         [("alice", &cast.alice), ("anna", &cast.anna), ("bob", &cast.bob), ("lea", &cast.lea), ("max", &cast.max)];
@@ -84,7 +105,13 @@ async fn every_route_answers_each_person_as_its_rule_says(app: TestApp) {
             unruled.push(format!("{method} {pattern}"));
             continue;
         };
-        let id = if pattern.starts_with("/admin/organisations") { cast.org_b.0 } else { throwaway.id.0 };
+        let id = if pattern.starts_with("/admin/organisations") {
+            cast.org_b.0
+        } else if pattern.contains("/attachments/") {
+            attachment
+        } else {
+            throwaway.id.0
+        };
         let path = pattern
             .replace("{reference}", &reference)
             .replace("{token}", &"0".repeat(64))

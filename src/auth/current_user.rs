@@ -43,11 +43,19 @@ pub struct CurrentUser {
     pub lang: Lang,
     /// Where to come back to after switching language: this page if it was a plain `GET`.
     pub back: String,
+    /// The client's address (the proxy's word for it when `behind_proxy`), for the audit trail.
+    pub address: Option<String>,
 }
 
 impl CurrentUser {
     pub fn side(&self) -> Side {
         if self.user.role.is_staff() { Side::Staff } else { Side::Partner }
+    }
+
+    /// An audit record of `action` by this user from this request's address.
+    pub fn audit(&self, action: crate::domain::audit::AuditAction) -> crate::db::audit::Entry<'_> {
+        crate::db::audit::Entry::new(action, Some(self.user.user_id), self.address.as_deref())
+            .organisation(self.user.organisation_id)
     }
 
     /// Whether a submitted CSRF token is this session's.
@@ -100,7 +108,9 @@ impl CurrentUser {
             &actix_web::http::Method::GET => request.uri().path_and_query().map_or("/cases", |p| p.as_str()).to_owned(),
             _ => "/cases".to_owned(),
         };
-        let current = CurrentUser { user, lang, back };
+        let behind_proxy = web::Data::<AppState>::extract(request).await.is_ok_and(|state| state.settings.behind_proxy);
+        let address = crate::routes::auth::sign_in::client_address(request, behind_proxy);
+        let current = CurrentUser { user, lang, back, address };
         // The error page, rendered after the handler, speaks the same language.
         request.extensions_mut().insert(current.clone());
         Ok(current)

@@ -46,6 +46,8 @@ struct CaseRow {
     decided_at: Option<NaiveDateTime>,
     contested_at: Option<NaiveDateTime>,
     closed_at: Option<NaiveDateTime>,
+    legal_hold: bool,
+    anonymised_at: Option<NaiveDateTime>,
 }
 
 /// A stored escalation, every code decoded.
@@ -74,6 +76,10 @@ pub struct Case {
     pub decided_at: Option<NaiveDateTime>,
     pub contested_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
+    /// A legal hold: retention leaves the case as it is.
+    pub legal_hold: bool,
+    /// When retention emptied the case of its texts, items and files.
+    pub anonymised_at: Option<NaiveDateTime>,
 }
 
 impl Case {
@@ -111,6 +117,8 @@ impl TryFrom<CaseRow> for Case {
             decided_at: row.decided_at,
             contested_at: row.contested_at,
             closed_at: row.closed_at,
+            legal_hold: row.legal_hold,
+            anonymised_at: row.anonymised_at,
         })
     }
 }
@@ -205,6 +213,11 @@ fn scoped(scope: Scope) -> cases::BoxedQuery<'static, Db> {
 
 /// The case with this reference if the reader's scope includes it; another organisation's case
 /// is exactly as absent as one that does not exist.
+/// The organisation a case belongs to.
+pub fn organisation_of(conn: &mut DbConnection, case: CaseId) -> QueryResult<OrgId> {
+    cases::table.find(case.0).select(cases::organisation_id).first(conn).map(OrgId)
+}
+
 pub fn find_by_reference(
     conn: &mut DbConnection,
     reference: &CaseReference,

@@ -5,14 +5,19 @@ use diesel::prelude::*;
 
 use super::schema::{case_events, users};
 use super::{DbConnection, decode};
+use crate::domain::audit::AuditAction;
 pub use crate::domain::event_kind::EventKind;
-use crate::domain::ids::{CaseId, UserId};
+use crate::domain::ids::{CaseId, OrgId, UserId};
 use crate::domain::role::Role;
 
 /// A new timeline entry. `internal` follows from the kind, so a note can never be stored as shared.
 pub struct NewEvent<'a> {
     pub case: CaseId,
+    /// The case's organisation, for the audit record every entry also makes.
+    pub organisation: OrgId,
     pub actor: UserId,
+    /// Where the actor's request came from, for the audit record.
+    pub address: Option<&'a str>,
     pub kind: EventKind,
     pub body: Option<&'a str>,
     pub detail: Option<&'a str>,
@@ -31,7 +36,19 @@ struct EventInsert<'a> {
     created_at: NaiveDateTime,
 }
 
-pub fn record(conn: &mut DbConnection, event: &NewEvent<'_>) -> QueryResult<usize> {
+/// Appends the entry and its audit record (the kind and the event's code-like detail, never its
+/// text); the new entry's id.
+pub fn record(conn: &mut DbConnection, event: &NewEvent<'_>) -> QueryResult<i64> {
+    let mut entry = super::audit::Entry::new(AuditAction::for_event(event.kind), Some(event.actor), event.address);
+    entry.organisation = Some(event.organisation);
+    entry.case = Some(event.case);
+    entry.internal = event.kind.is_internal();
+    entry.at = event.at;
+    if matches!(event.kind, EventKind::StatusChanged | EventKind::Decision) {
+        // Codes only ("submitted>triaged", "1:removed"): nothing typed by anyone.
+        entry.detail = event.detail;
+    }
+    super::audit::append(conn, &entry)?;
     diesel::insert_into(case_events::table)
         .values(EventInsert {
             case_id: event.case.0,
@@ -42,12 +59,14 @@ pub fn record(conn: &mut DbConnection, event: &NewEvent<'_>) -> QueryResult<usiz
             detail: event.detail,
             created_at: event.at,
         })
-        .execute(conn)
+        .returning(case_events::id)
+        .get_result(conn)
 }
 
 /// One entry of a timeline with its author's name and role.
 #[derive(Debug, Clone)]
 pub struct TimelineEntry {
+    pub id: i64,
     pub kind: EventKind,
     pub internal: bool,
     pub body: Option<String>,
@@ -65,7 +84,7 @@ pub enum Audience {
     Staff,
 }
 
-type EntryRow = (String, bool, Option<String>, Option<String>, NaiveDateTime, i64, String, String);
+type EntryRow = (i64, String, bool, Option<String>, Option<String>, NaiveDateTime, i64, String, String);
 
 /// The whole timeline of a case in order, filtered in SQL for the audience.
 pub fn timeline(conn: &mut DbConnection, case: CaseId, audience: Audience) -> QueryResult<Vec<TimelineEntry>> {
@@ -74,6 +93,7 @@ pub fn timeline(conn: &mut DbConnection, case: CaseId, audience: Audience) -> Qu
         .filter(case_events::case_id.eq(case.0))
         .order(case_events::id.asc())
         .select((
+            case_events::id,
             case_events::kind,
             case_events::internal,
             case_events::body,
@@ -89,8 +109,9 @@ pub fn timeline(conn: &mut DbConnection, case: CaseId, audience: Audience) -> Qu
     }
     let rows: Vec<EntryRow> = query.load(conn)?;
     rows.into_iter()
-        .map(|(kind, internal, body, detail, at, actor, actor_name, role)| {
+        .map(|(id, kind, internal, body, detail, at, actor, actor_name, role)| {
             Ok(TimelineEntry {
+                id,
                 kind: decode("event kind", &kind, EventKind::parse)?,
                 actor_role: decode("role", &role, Role::parse)?,
                 internal,
@@ -136,6 +157,7 @@ mod tests {
 
     fn entry(kind: EventKind, actor: i64) -> TimelineEntry {
         TimelineEntry {
+            id: 0,
             kind,
             internal: kind.is_internal(),
             body: None,

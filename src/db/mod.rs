@@ -1,12 +1,15 @@
 //! The database: the only backend-specific code (connection, pragmas, migrations) lives here.
 
 pub mod account_tokens;
+pub mod attachments;
+pub mod audit;
 pub mod cases;
 pub mod digests;
 pub mod events;
 pub mod items;
 pub mod notifications;
 pub mod organisations;
+pub mod retention;
 pub mod schema;
 pub mod sessions;
 pub mod sign_in_failures;

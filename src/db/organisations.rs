@@ -21,6 +21,7 @@ struct OrganisationRow {
     expertise: String,
     require_two_factor: bool,
     platform_requires_two_factor: bool,
+    deleted_at: Option<chrono::NaiveDateTime>,
 }
 
 /// An organisation as the rest of the code sees it: typed, with its trusted-flagger record.
@@ -37,6 +38,8 @@ pub struct Organisation {
     pub require_two_factor: bool,
     /// The platform requires it of its members.
     pub platform_requires_two_factor: bool,
+    /// Deleted: its row stays for the statistics, with no name.
+    pub deleted_at: Option<chrono::NaiveDateTime>,
 }
 
 impl TryFrom<OrganisationRow> for Organisation {
@@ -53,6 +56,7 @@ impl TryFrom<OrganisationRow> for Organisation {
             designated_on: row.designated_on,
             require_two_factor: row.require_two_factor,
             platform_requires_two_factor: row.platform_requires_two_factor,
+            deleted_at: row.deleted_at,
         })
     }
 }
@@ -100,9 +104,10 @@ pub fn find_by_name(conn: &mut DbConnection, name: &str) -> QueryResult<Option<O
         .transpose()
 }
 
-/// Every organisation, by name; there are hundreds at most.
+/// Every organisation not deleted, by name; there are hundreds at most.
 pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<Organisation>> {
     organisations::table
+        .filter(organisations::deleted_at.is_null())
         .order(organisations::name.asc())
         .select(OrganisationRow::as_select())
         .load(conn)?

@@ -12,6 +12,7 @@ diesel::table! {
         created_at -> Timestamp,
         require_two_factor -> Bool,
         platform_requires_two_factor -> Bool,
+        deleted_at -> Nullable<Timestamp>,
     }
 }
 
@@ -34,6 +35,7 @@ diesel::table! {
         totp_last_step -> Nullable<BigInt>,
         totp_failures -> Integer,
         totp_locked_until -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
     }
 }
 
@@ -80,6 +82,8 @@ diesel::table! {
         decided_at -> Nullable<Timestamp>,
         contested_at -> Nullable<Timestamp>,
         closed_at -> Nullable<Timestamp>,
+        legal_hold -> Bool,
+        anonymised_at -> Nullable<Timestamp>,
     }
 }
 
@@ -196,6 +200,55 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor_id -> Nullable<BigInt>,
+        organisation_id -> Nullable<BigInt>,
+        case_id -> Nullable<BigInt>,
+        subject_id -> Nullable<BigInt>,
+        action -> Text,
+        internal -> Bool,
+        detail -> Nullable<Text>,
+        address -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_head (id) {
+        id -> Integer,
+        last_id -> BigInt,
+        last_hash -> Text,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        event_id -> BigInt,
+        internal -> Bool,
+        sha256 -> Text,
+        kind -> Text,
+        size -> BigInt,
+        name -> Text,
+        uploaded_by -> BigInt,
+        created_at -> Timestamp,
+        purged_at -> Nullable<Timestamp>,
+        purged_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    attachment_blobs (sha256) {
+        sha256 -> Text,
+        content -> Binary,
+    }
+}
+
 diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(digest_entries -> cases (case_id));
 diesel::joinable!(case_watchers -> users (user_id));
@@ -216,5 +269,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     digest_entries,
     recovery_codes,
     platform_policy,
-    sign_in_failures
+    sign_in_failures,
+    audit_log,
+    audit_head,
+    attachments,
+    attachment_blobs
 );

@@ -38,9 +38,12 @@ pub struct SessionUser {
     pub token_hash: String,
     /// Where the session stands, with the rules of today (see `two_factor::effective_stage`).
     pub stage: SessionStage,
-    /// When a second-factor code was last typed in this session.
+    /// When a second-factor code (or, without one, the password for a sensitive action) was
+    /// last typed in this session.
     pub second_factor_at: Option<NaiveDateTime>,
     pub last_seen_at: Option<NaiveDateTime>,
+    /// The user has a second factor.
+    pub enrolled: bool,
 }
 
 pub fn create(conn: &mut DbConnection, new: &NewSession<'_>) -> QueryResult<usize> {
@@ -108,7 +111,15 @@ pub fn find_live(
         stage: two_factor::effective_stage(stored, required, enrolled),
         second_factor_at,
         last_seen_at,
+        enrolled,
     }))
+}
+
+/// The person proved again, in this session, that they are who they say (a sensitive action).
+pub fn reconfirmed(conn: &mut DbConnection, token_hash: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(sessions::table.filter(sessions::token_hash.eq(token_hash)))
+        .set(sessions::second_factor_at.eq(Some(now)))
+        .execute(conn)
 }
 
 /// Records that a session was used now.

@@ -27,6 +27,7 @@ pub struct NewUser<'a> {
 #[diesel(table_name = users)]
 pub struct Credentials {
     pub id: i64,
+    pub organisation_id: i64,
     pub password_hash: String,
     pub disabled_at: Option<NaiveDateTime>,
 }
@@ -64,6 +65,7 @@ type UserRow = (i64, String, String, String, String, Option<NaiveDateTime>, bool
 pub fn list(conn: &mut DbConnection, organisation: Option<OrgId>) -> QueryResult<Vec<UserSummary>> {
     let mut query = users::table
         .inner_join(organisations::table)
+        .filter(users::deleted_at.is_null())
         .order((organisations::name.asc(), users::display_name.asc()))
         .select((
             users::id,
@@ -79,19 +81,70 @@ pub fn list(conn: &mut DbConnection, organisation: Option<OrgId>) -> QueryResult
         query = query.filter(users::organisation_id.eq(org.0));
     }
     let rows: Vec<UserRow> = query.load(conn)?;
-    rows.into_iter()
-        .map(|(id, email, display_name, role, organisation, disabled_at, two_factor)| {
-            Ok(UserSummary {
-                id: UserId(id),
-                role: decode("role", &role, Role::parse)?,
-                email,
-                display_name,
-                organisation,
-                disabled: disabled_at.is_some(),
-                two_factor,
-            })
-        })
-        .collect()
+    rows.into_iter().map(summary_of).collect()
+}
+
+fn summary_of(row: UserRow) -> QueryResult<UserSummary> {
+    let (id, email, display_name, role, organisation, disabled_at, two_factor) = row;
+    Ok(UserSummary {
+        id: UserId(id),
+        role: decode("role", &role, Role::parse)?,
+        email,
+        display_name,
+        organisation,
+        disabled: disabled_at.is_some(),
+        two_factor,
+    })
+}
+
+/// One person as an admin sees them, with their organisation's id and kind; only within
+/// `organisation` when given (a partner admin's own). Deleted people are not found.
+pub fn person(
+    conn: &mut DbConnection,
+    id: UserId,
+    organisation: Option<OrgId>,
+) -> QueryResult<Option<(UserSummary, OrgId, crate::domain::role::OrgKind)>> {
+    let mut query = users::table
+        .inner_join(organisations::table)
+        .filter(users::id.eq(id.0))
+        .filter(users::deleted_at.is_null())
+        .select((
+            (
+                users::id,
+                users::email,
+                users::display_name,
+                users::role,
+                organisations::name,
+                users::disabled_at,
+                users::totp_secret.is_not_null(),
+            ),
+            organisations::id,
+            organisations::kind,
+        ))
+        .into_boxed();
+    if let Some(org) = organisation {
+        query = query.filter(users::organisation_id.eq(org.0));
+    }
+    let Some((row, org_id, kind)) = query.first::<(UserRow, i64, String)>(conn).optional()? else {
+        return Ok(None);
+    };
+    Ok(Some((
+        summary_of(row)?,
+        OrgId(org_id),
+        decode("organisation kind", &kind, crate::domain::role::OrgKind::parse)?,
+    )))
+}
+
+/// Changes a role if it still is `from`, and ends every session of the person: whatever they
+/// could do a moment ago is decided afresh at their next sign-in.
+pub fn change_role(conn: &mut DbConnection, id: UserId, from: Role, to: Role) -> QueryResult<bool> {
+    let changed = diesel::update(users::table.find(id.0).filter(users::role.eq(from.code())))
+        .set(users::role.eq(to.code()))
+        .execute(conn)?;
+    if changed == 1 {
+        diesel::delete(sessions::table.filter(sessions::user_id.eq(id.0))).execute(conn)?;
+    }
+    Ok(changed == 1)
 }
 
 /// Staff who can be assigned a case, by name.

@@ -1,6 +1,7 @@
 //! Types that are valid by construction and the rules between them; no I/O here.
 
 pub mod account;
+pub mod audit;
 pub mod case_fields;
 pub mod case_reference;
 pub mod case_status;
@@ -9,6 +10,7 @@ pub mod device;
 pub mod digest;
 pub mod email_address;
 pub mod event_kind;
+pub mod evidence;
 pub mod ids;
 pub mod new_case;
 pub mod notification;

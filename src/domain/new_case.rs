@@ -29,6 +29,13 @@ impl FieldErrors {
         }
     }
 
+    /// Records `message_key` as the problem with `field`, in place of any found before.
+    pub fn set(&mut self, field: impl Into<String>, message_key: &'static str) {
+        let field = field.into();
+        self.0.retain(|(name, _)| *name != field);
+        self.0.push((field, message_key));
+    }
+
     pub fn get(&self, field: &str) -> Option<&'static str> {
         self.0.iter().find(|(name, _)| name == field).map(|(_, key)| *key)
     }

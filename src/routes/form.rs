@@ -59,6 +59,12 @@ impl FormData {
         }
     }
 
+    /// Sets `name` to `value`, in place of what was sent (a form shown again with the server's word).
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.fields.retain(|(n, _)| n != name);
+        self.fields.push((name.to_owned(), value.to_owned()));
+    }
+
     pub fn has(&self, name: &str) -> bool {
         self.fields.iter().any(|(n, _)| n == name)
     }
@@ -112,6 +118,114 @@ where
                 return Err(AppError::CsrfRejected);
             }
             Ok(PostedBy { user, form })
+        })
+    }
+}
+
+/// A file sent with a form, as it arrived: nothing about it is trusted yet.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    /// What the browser called it (shown after cleaning, never used to store it).
+    pub filename: String,
+    pub bytes: Vec<u8>,
+    /// It was larger than the configured limit: its bytes were not kept.
+    pub too_large: bool,
+}
+
+/// The largest text field of a file-carrying form.
+const MAX_TEXT_FIELD: usize = 64 * 1024;
+
+/// Reads a `multipart/form-data` body as a stream: text fields into `FormData` under the same
+/// strict rules as any form, files (in fields named `files`) into `Upload`s of at most
+/// `max_file` bytes each. Past `max_total` bytes in all, the request is refused as too large.
+pub async fn read_multipart(
+    request: &HttpRequest,
+    payload: Payload,
+    max_file: usize,
+    max_total: usize,
+) -> Result<(FormData, Vec<Upload>), AppError> {
+    use futures_util::StreamExt as _;
+
+    let mut multipart = actix_multipart::Multipart::new(request.headers(), payload);
+    let mut fields = Vec::new();
+    let mut uploads = Vec::new();
+    let mut total = 0usize;
+    let not_a_form = |_| AppError::BadRequest("error_page.not_a_form");
+    while let Some(field) = multipart.next().await {
+        let mut field = field.map_err(not_a_form)?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let filename = field.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_owned);
+        let limit = if filename.is_some() { max_file } else { MAX_TEXT_FIELD };
+        let mut bytes = Vec::new();
+        let mut too_large = false;
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(not_a_form)?;
+            total += chunk.len();
+            if total > max_total {
+                return Err(AppError::PayloadTooLarge);
+            }
+            if bytes.len() + chunk.len() > limit {
+                too_large = true;
+                bytes = Vec::new();
+            }
+            if !too_large {
+                bytes.extend_from_slice(&chunk);
+            }
+        }
+        match filename {
+            // A file input left empty sends a part with no name and no bytes.
+            Some(filename) if filename.is_empty() && bytes.is_empty() && !too_large => {}
+            Some(filename) if name == "files" => uploads.push(Upload { filename, bytes, too_large }),
+            // A file in any other field is not ours to keep.
+            Some(_) => {}
+            None if too_large => return Err(AppError::PayloadTooLarge),
+            None => {
+                if bytes.contains(&0) {
+                    return Err(AppError::BadRequest("error_page.invalid_utf8"));
+                }
+                let value = String::from_utf8(bytes).map_err(|_| AppError::BadRequest("error_page.invalid_utf8"))?;
+                fields.push((name, value));
+            }
+        }
+    }
+    Ok((FormData { fields }, uploads))
+}
+
+/// A form that may carry files, posted by a fully signed-in user whose CSRF token matched; an
+/// ordinary URL-encoded post of the same form is taken too (with no files).
+pub struct PostedWithFiles {
+    pub user: CurrentUser,
+    pub form: FormData,
+    pub files: Vec<Upload>,
+}
+
+impl FromRequest for PostedWithFiles {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let user = CurrentUser::from_request(&request, &mut Payload::None).await?;
+            let content_type = request.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+            let (form, files) = if content_type.starts_with("multipart/form-data") {
+                let state = web::Data::<crate::startup::AppState>::extract(&request)
+                    .await
+                    .map_err(|_| AppError::internal("no app state"))?;
+                let max_file = state.settings.attachment_max_bytes;
+                let count = state.settings.attachments_per_message.max(1);
+                // Room for every file at its largest (and one more, to say how many is too many),
+                // plus the text.
+                let max_total = max_file.saturating_mul(count + 1).saturating_add(MAX_FORM_BYTES);
+                read_multipart(&request, payload, max_file, max_total).await?
+            } else {
+                (read_body(&request, &mut payload).await?, Vec::new())
+            };
+            if !user.csrf_matches(form.get("csrf")) {
+                return Err(AppError::CsrfRejected);
+            }
+            Ok(PostedWithFiles { user, form, files })
         })
     }
 }

@@ -3,14 +3,17 @@
 pub mod account;
 pub mod admin;
 pub mod anonymous;
+pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod error_page;
 pub mod form;
 pub mod home;
 pub mod page;
+pub mod person;
 pub mod settings;
 pub mod static_files;
+pub mod step_up;
 pub mod team;
 
 use actix_web::web;
@@ -68,19 +71,33 @@ route_table! {
     post "/cases/{reference}/decision" => cases::decide::post,
     post "/cases/{reference}/referral" => cases::referral::post,
     post "/cases/{reference}/watch" => cases::watch::post,
+    post "/cases/{reference}/legal-hold" => cases::legal_hold::post,
+    get "/cases/{reference}/attachments/{id}" => cases::evidence::download,
+    get "/cases/{reference}/attachments/{id}/preview" => cases::evidence::preview,
+    post "/cases/{reference}/attachments/{id}/purge" => cases::evidence::purge,
     get "/team" => team::members::get,
+    get "/team/audit" => audit::team,
     post "/team/invite" => team::invite::post,
     post "/team/two-factor" => team::two_factor::post,
+    get "/team/{id}" => person::get,
+    post "/team/{id}/role" => person::role,
+    post "/team/{id}/delete" => person::delete,
     post "/team/{id}/disable" => team::members::disable,
     post "/team/{id}/enable" => team::members::enable,
     get "/admin/organisations" => admin::organisations::get,
     post "/admin/organisations" => admin::organisations::post,
     post "/admin/two-factor" => admin::two_factor::everywhere,
     post "/admin/organisations/{id}/two-factor" => admin::two_factor::organisation,
+    post "/admin/organisations/{id}/delete" => admin::organisations::delete,
+    get "/admin/audit" => audit::admin,
+    post "/admin/audit/export" => audit::export,
     get "/admin/outbox" => admin::outbox::get,
     post "/admin/outbox/retry" => admin::outbox::retry,
     get "/admin/users" => admin::users::get,
     post "/admin/users" => admin::users::post,
+    get "/admin/users/{id}" => person::get,
+    post "/admin/users/{id}/role" => person::role,
+    post "/admin/users/{id}/delete" => person::delete,
     post "/admin/users/{id}/disable" => admin::users::disable,
     post "/admin/users/{id}/enable" => admin::users::enable,
 }

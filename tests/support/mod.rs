@@ -24,6 +24,14 @@ pub const PASSWORD: &str = "a long test password";
 /// The second-factor secret of every enrolled test user (staff are enrolled from the start).
 pub const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 
+/// A 1×1 PNG, the smallest real screenshot.
+pub const PIXEL_PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0D, 0x49,
+    0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0, 0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D,
+    0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
 /// The last time step whose code each (server, email) used: a code works once.
 static USED_STEPS: std::sync::Mutex<Vec<(String, String, i64)>> = std::sync::Mutex::new(Vec::new());
 
@@ -324,6 +332,19 @@ impl TestApp {
         client
     }
 
+    /// Runs the `passerelle` command on this app's database: whether it succeeded, and what it
+    /// printed (standard output, then standard error).
+    pub fn command(&self, args: &[&str]) -> (bool, String) {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_passerelle"))
+            .args(args)
+            .env("DATABASE_URL", &self.database_url)
+            .env("PASSERELLE_LOG", "warn")
+            .output()
+            .unwrap();
+        let printed = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        (output.status.success(), printed)
+    }
+
     pub fn count(&self, table: &str) -> i64 {
         #[derive(QueryableByName)]
         struct Count {
@@ -458,6 +479,51 @@ impl Client {
         self.remember(&headers);
         let body = response.body().limit(8 * 1024 * 1024).await.expect("a body");
         Self::response(response.status().as_u16(), &headers, &body)
+    }
+
+    /// Posts `multipart/form-data` as a browser does, with this session's CSRF token first and
+    /// each file (name, bytes) in a `files` part.
+    pub async fn post_multipart(&mut self, path: &str, fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> Response {
+        let boundary = "----passerelle-test-boundary-7d1f";
+        let mut body = Vec::new();
+        let csrf = self.csrf.clone();
+        for (name, value) in std::iter::once(&("csrf", csrf.as_str())).chain(fields) {
+            body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n").bytes());
+            body.extend(value.bytes());
+            body.extend(b"\r\n");
+        }
+        for (filename, bytes) in files {
+            body.extend(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{filename}\"\r\n\
+                     Content-Type: application/octet-stream\r\n\r\n"
+                )
+                .bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{boundary}--\r\n").bytes());
+        let request = self
+            .http
+            .post(format!("{}{}", self.base, path))
+            .insert_header(("Cookie", self.cookie_header()))
+            .insert_header(("Content-Type", format!("multipart/form-data; boundary={boundary}")));
+        let mut response = request.send_body(body).await.expect("the server answers");
+        let headers = response.headers().clone();
+        self.remember(&headers);
+        let body = response.body().limit(8 * 1024 * 1024).await.expect("a body");
+        Self::response(response.status().as_u16(), &headers, &body)
+    }
+
+    /// Downloads a file: its status, headers and exact bytes.
+    pub async fn download(&mut self, path: &str) -> (u16, HashMap<String, String>, Vec<u8>) {
+        let request = self.http.get(format!("{}{}", self.base, path)).insert_header(("Cookie", self.cookie_header()));
+        let mut response = request.send().await.expect("the server answers");
+        let headers = response.headers().clone();
+        let body = response.body().limit(64 * 1024 * 1024).await.expect("a body");
+        let shown = Self::response(response.status().as_u16(), &headers, &[]);
+        (shown.status, shown.headers, body.to_vec())
     }
 
     /// Posts a form with this session's CSRF token added.

@@ -9,12 +9,14 @@ use askama::Template;
 use crate::auth::current_user::lookup;
 use crate::auth::tokens::hash_token;
 use crate::db::account_tokens::{self, TokenState};
-use crate::db::{self, users};
+use crate::db::{self, audit, users};
+use crate::domain::audit::AuditAction;
 use crate::domain::ids::UserId;
 use crate::domain::notification::TokenPurpose;
 use crate::email::notify;
 use crate::error::AppError;
 use crate::routes::anonymous::{attach_csrf, language, new_csrf, read_form};
+use crate::routes::auth::sign_in::client_address;
 use crate::routes::page::{Page, render, see_other};
 use crate::startup::AppState;
 
@@ -71,6 +73,7 @@ pub async fn submit(
 ) -> Result<HttpResponse, AppError> {
     read_form(&request, payload).await?;
     let (token_id, user, address) = usable(&state, &token).await?;
+    let from = client_address(&request, state.settings.behind_proxy);
     state
         .tx(move |conn| {
             let now = db::now();
@@ -85,6 +88,7 @@ pub async fn submit(
             account_tokens::withdraw(conn, user, TokenPurpose::PasswordReset, now)?;
             account_tokens::withdraw(conn, user, TokenPurpose::Invitation, now)?;
             notify::email_changed(conn, user, &previous, now)?;
+            audit::append_about(conn, AuditAction::EmailChanged, Some(user), user, from.as_deref())?;
             Ok(())
         })
         .await?;

@@ -9,14 +9,16 @@ use askama::Template;
 use crate::auth::password;
 use crate::auth::tokens::hash_token;
 use crate::db::account_tokens::{self, TokenState};
-use crate::db::{self, sessions, users};
+use crate::db::{self, audit, sessions, users};
 use crate::domain::account::check_new_password;
+use crate::domain::audit::AuditAction;
 use crate::domain::ids::UserId;
 use crate::domain::new_case::FieldErrors;
 use crate::domain::notification::TokenPurpose;
 use crate::email::notify;
 use crate::error::AppError;
 use crate::routes::anonymous::{attach_csrf, language, new_csrf, read_form};
+use crate::routes::auth::sign_in::client_address;
 use crate::routes::page::{Page, render, see_other};
 use crate::startup::AppState;
 
@@ -89,6 +91,7 @@ async fn submit(
         return respond(&state, &request, purpose, StatusCode::UNPROCESSABLE_ENTITY, errors);
     }
     let hash = web::block(move || password::hash(&chosen)).await?.map_err(AppError::internal)?;
+    let from = client_address(&request, state.settings.behind_proxy);
     state
         .tx(move |conn| {
             let now = db::now();
@@ -98,6 +101,7 @@ async fn submit(
             users::set_password(conn, user, &hash)?;
             // A new password ends every session, wherever it was.
             sessions::delete_for_user(conn, user)?;
+            audit::append_about(conn, AuditAction::PasswordChanged, Some(user), user, from.as_deref())?;
             if purpose == TokenPurpose::PasswordReset {
                 notify::password_changed(conn, user, now)?;
             }

@@ -9,8 +9,9 @@ use askama::Template;
 
 use crate::auth::current_user::CurrentUser;
 use crate::auth::password;
-use crate::db::{self, sessions, users};
+use crate::db::{self, audit, sessions, users};
 use crate::domain::account::check_new_password;
+use crate::domain::audit::AuditAction;
 use crate::domain::category::Category;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::new_case::FieldErrors;
@@ -160,9 +161,11 @@ pub async fn password(state: web::Data<AppState>, posted: Posted) -> Result<Http
     }
     let hash = web::block(move || password::hash(&chosen)).await?.map_err(AppError::internal)?;
     let keep = user.user.token_hash.clone();
+    let actor = user.clone();
     state
         .tx(move |conn| {
             users::set_password(conn, id, &hash)?;
+            audit::append(conn, &actor.audit(AuditAction::PasswordChanged).subject(id))?;
             // Every other session ends: whoever knew the old password is signed out.
             sessions::delete_for_user_except(conn, id, &keep)?;
             notify::password_changed(conn, id, db::now())?;

@@ -9,7 +9,8 @@ use askama::Template;
 use crate::auth::current_user::{CurrentUser, EnrollingUser};
 use crate::auth::tokens::hash_token;
 use crate::auth::{password, totp};
-use crate::db::{self, DbConnection, sessions, two_factor};
+use crate::db::{self, DbConnection, audit, sessions, two_factor};
+use crate::domain::audit::AuditAction;
 use crate::domain::ids::UserId;
 use crate::domain::new_case::FieldErrors;
 use crate::domain::two_factor::SessionStage;
@@ -136,6 +137,7 @@ pub async fn enable(state: web::Data<AppState>, posted: PostedBy<EnrollingUser>)
     let token_hash = user.user.token_hash.clone();
     let hours = state.settings.session_hours;
     let (codes, hashes) = fresh_codes();
+    let actor = user.clone();
     let enabled = state
         .tx(move |conn| {
             let now = db::now();
@@ -151,6 +153,7 @@ pub async fn enable(state: web::Data<AppState>, posted: PostedBy<EnrollingUser>)
             }
             sessions::delete_for_user_except(conn, id, &token_hash)?;
             sessions::promote(conn, &token_hash, now, now + chrono::TimeDelta::hours(hours))?;
+            audit::append(conn, &actor.audit(AuditAction::TwoFactorEnabled).subject(id))?;
             notify::two_factor_changed(conn, id, now)?;
             Ok(true)
         })
@@ -182,6 +185,7 @@ pub async fn recovery_codes(state: web::Data<AppState>, posted: Posted) -> Resul
     let id = user.user.user_id;
     let typed = form.get("code").to_owned();
     let (codes, hashes) = fresh_codes();
+    let actor = user.clone();
     let renewed = state
         .tx(move |conn| {
             let checked = check_code(conn, id, &typed)?;
@@ -189,6 +193,7 @@ pub async fn recovery_codes(state: web::Data<AppState>, posted: Posted) -> Resul
                 return Ok(Err(code_refusal(&checked)));
             }
             two_factor::replace_recovery_codes(conn, id, &hashes)?;
+            audit::append(conn, &actor.audit(AuditAction::RecoveryCodesRenewed).subject(id))?;
             notify::two_factor_changed(conn, id, db::now())?;
             Ok(Ok(()))
         })
@@ -211,6 +216,7 @@ pub async fn disable(state: web::Data<AppState>, posted: Posted) -> Result<HttpR
     let current = form.get("off_password").to_owned();
     let token_hash = user.user.token_hash.clone();
     let right = password::is_current(&state, id, current).await?;
+    let actor = user.clone();
     let outcome = state
         .tx(move |conn| {
             let (required, _) = two_factor::requirement(conn, id)?;
@@ -225,6 +231,7 @@ pub async fn disable(state: web::Data<AppState>, posted: Posted) -> Result<HttpR
                 return Ok(Err(("off_code", code_refusal(&checked))));
             }
             two_factor::disable(conn, id)?;
+            audit::append(conn, &actor.audit(AuditAction::TwoFactorDisabled).subject(id))?;
             // Whoever signed in elsewhere with the second factor must do so again without it.
             sessions::delete_for_user_except(conn, id, &token_hash)?;
             notify::two_factor_changed(conn, id, db::now())?;

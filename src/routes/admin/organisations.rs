@@ -8,7 +8,9 @@ use chrono::NaiveDate;
 use crate::auth::current_user::CurrentUser;
 use crate::db;
 use crate::db::organisations::{self, NewOrganisation, Organisation};
+use crate::domain::audit::AuditAction;
 use crate::domain::category::Category;
+use crate::domain::ids::OrgId;
 use crate::domain::new_case::{FieldErrors, MAX_SHORT_TEXT};
 use crate::domain::role::OrgKind;
 use crate::error::AppError;
@@ -27,11 +29,26 @@ struct OrganisationsTemplate<'a> {
     errors: FieldErrors,
     /// The platform requires a second factor of everyone.
     everywhere: bool,
+    ask: crate::routes::step_up::Ask,
 }
 
 impl OrganisationsTemplate<'_> {
     fn error(&self, field: &str) -> Option<&'static str> {
         self.errors.get(field)
+    }
+
+    /// The deletion form of this organisation was the one refused.
+    fn deleting(&self, organisation: &Organisation) -> bool {
+        self.form.get("deleting") == organisation.id.0.to_string()
+    }
+
+    fn delete_error(&self, organisation: &Organisation, field: &str) -> Option<&'static str> {
+        if self.deleting(organisation) { self.errors.get(field) } else { None }
+    }
+
+    fn step_up_error(&self, which: &str) -> Option<&'static str> {
+        let id = which.trim_start_matches("org-");
+        if self.form.get("deleting") == id { self.errors.get(crate::routes::step_up::FIELD) } else { None }
     }
 
     fn area_checked(&self, category: &Category) -> bool {
@@ -56,6 +73,7 @@ async fn show(
         page: Page::for_user(state, user, "admin"),
         organisations,
         categories: Category::ALL,
+        ask: crate::routes::step_up::ask(state, user),
         form,
         errors,
         everywhere,
@@ -90,12 +108,13 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
     let Some(name) = name.filter(|_| errors.is_empty()) else {
         return show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, form, errors).await;
     };
+    let actor = user.clone();
     let created = state
         .tx(move |conn| {
             if organisations::find_by_name(conn, &name)?.is_some() {
                 return Ok(false);
             }
-            organisations::insert(
+            let id = organisations::insert(
                 conn,
                 &NewOrganisation {
                     name: &name,
@@ -107,6 +126,7 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
                     created_at: db::now(),
                 },
             )?;
+            crate::db::audit::append(conn, &actor.audit(AuditAction::OrganisationAdded).organisation(id))?;
             Ok(true)
         })
         .await?;
@@ -116,4 +136,42 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
         return show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, form, errors).await;
     }
     Ok(see_other("/admin/organisations"))
+}
+
+/// `POST /admin/organisations/{id}/delete`: deletes a partner organisation. Every member is
+/// deleted and every case not under legal hold is anonymised now; counts remain. The admin types
+/// the organisation's name, and a fresh code.
+#[tracing::instrument(skip_all, fields(organisation = %id))]
+pub async fn delete(state: web::Data<AppState>, posted: Posted, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let Posted { user, mut form } = posted;
+    user.ensure_platform_admin()?;
+    let id = OrgId(id.into_inner());
+    let organisation = state
+        .db(move |conn| Ok(organisations::find(conn, id)?))
+        .await?
+        .filter(|o| o.kind == OrgKind::Partner && o.deleted_at.is_none())
+        .ok_or(AppError::NotFound)?;
+    form.set("deleting", &id.0.to_string());
+    let mut errors = FieldErrors::default();
+    if form.get("confirm_name").trim() != organisation.name {
+        errors.add("confirm_name", "admin.delete_organisation_name");
+    } else {
+        crate::routes::step_up::confirm(&state, &user, &form, &mut errors).await?;
+    }
+    if !errors.is_empty() {
+        return show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, form, errors).await;
+    }
+    let storage = state.storage.clone();
+    let actor = user.clone();
+    state
+        .tx(move |conn| {
+            let now = db::now();
+            if crate::db::retention::delete_organisation(conn, &storage, id, actor.user.user_id, now)? {
+                crate::db::audit::append(conn, &actor.audit(AuditAction::OrganisationDeleted).organisation(id))?;
+            }
+            Ok(())
+        })
+        .await?;
+    tracing::warn!("organisation deleted");
+    Ok(see_other("/admin/organisations?deleted=1"))
 }

@@ -6,6 +6,7 @@
 use actix_web::{HttpResponse, web};
 
 use crate::db::{organisations, two_factor};
+use crate::domain::audit::AuditAction;
 use crate::domain::ids::OrgId;
 use crate::domain::role::OrgKind;
 use crate::error::AppError;
@@ -19,7 +20,14 @@ pub async fn everywhere(state: web::Data<AppState>, posted: Posted) -> Result<Ht
     let Posted { user, form } = posted;
     user.ensure_platform_admin()?;
     let required = required_choice(&form)?;
-    state.tx(move |conn| Ok(two_factor::set_everywhere(conn, required)?)).await?;
+    state
+        .tx(move |conn| {
+            two_factor::set_everywhere(conn, required)?;
+            let detail = if required { "everywhere_required" } else { "everywhere_optional" };
+            crate::db::audit::append(conn, &user.audit(AuditAction::TwoFactorPolicyChanged).detail(detail))?;
+            Ok(())
+        })
+        .await?;
     tracing::info!(required, "two-factor requirement for everyone changed");
     Ok(see_other("/admin/organisations#two-factor"))
 }
@@ -38,6 +46,9 @@ pub async fn organisation(
         .tx(move |conn| match organisations::find(conn, id)? {
             Some(org) if org.kind == OrgKind::Partner => {
                 two_factor::set_platform_requires(conn, id, required)?;
+                let detail = if required { "platform_required" } else { "platform_optional" };
+                let entry = user.audit(AuditAction::TwoFactorPolicyChanged).organisation(id).detail(detail);
+                crate::db::audit::append(conn, &entry)?;
                 Ok(())
             }
             _ => Err(AppError::NotFound),

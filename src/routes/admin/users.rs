@@ -11,6 +11,7 @@ use crate::db;
 use crate::db::organisations::{self, Organisation};
 use crate::db::users::{self, NewUser, UserSummary};
 use crate::domain::account::NewAccount;
+use crate::domain::audit::AuditAction;
 use crate::domain::ids::{OrgId, UserId};
 use crate::domain::new_case::FieldErrors;
 use crate::domain::notification::TokenPurpose;
@@ -90,6 +91,7 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
     };
     let invite = account.password.is_none();
     let stored = account.clone();
+    let actor = user.clone();
     let refusal = state
         .tx(move |conn| {
             let mut errors = FieldErrors::default();
@@ -119,6 +121,8 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
             if invite {
                 notify::account_link(conn, created, TokenPurpose::Invitation, db::now())?;
             }
+            let added = actor.audit(AuditAction::UserInvited).organisation(organisation).subject(created);
+            crate::db::audit::append(conn, &added.detail(stored.role.code()))?;
             Ok(None)
         })
         .await?;
@@ -139,9 +143,16 @@ async fn set_enabled(state: &AppState, posted: Posted, id: i64, enabled: bool) -
     if target == admin {
         return Err(AppError::BadRequest("error_page.cannot_disable_self"));
     }
+    let address = posted.user.address.clone();
     let changed = state
         .tx(move |conn| {
-            if enabled { Ok(users::enable(conn, target)?) } else { Ok(users::disable(conn, target, db::now(), admin)?) }
+            let changed =
+                if enabled { users::enable(conn, target)? } else { users::disable(conn, target, db::now(), admin)? };
+            if changed > 0 {
+                let action = if enabled { AuditAction::UserEnabled } else { AuditAction::UserDisabled };
+                crate::db::audit::append_about(conn, action, Some(admin), target, address.as_deref())?;
+            }
+            Ok(changed)
         })
         .await?;
     if changed == 0 && users_missing(state, target).await? {

@@ -10,7 +10,9 @@ use askama::Template;
 use crate::auth::current_user::{PendingUser, removal_cookie};
 use crate::auth::tokens::hash_token;
 use crate::auth::totp;
+use crate::db::audit;
 use crate::db::{self, DbConnection, sessions, two_factor};
+use crate::domain::audit::AuditAction;
 use crate::domain::ids::UserId;
 use crate::email::notify;
 use crate::error::AppError;
@@ -89,14 +91,19 @@ pub async fn submit(state: web::Data<AppState>, posted: PostedBy<PendingUser>) -
     let id = user.user.user_id;
     let token_hash = user.user.token_hash.clone();
     let hours = state.settings.session_hours;
+    let actor = user.clone();
     let outcome = state
         .tx(move |conn| {
             let checked = check_code(conn, id, &typed)?;
             if let CodeCheck::Accepted { recovery } = checked {
                 let now = db::now();
                 sessions::promote(conn, &token_hash, now, now + chrono::TimeDelta::hours(hours))?;
+                let how = if recovery { "recovery_code" } else { "code" };
+                audit::append(conn, &actor.audit(AuditAction::SignedIn).detail(how))?;
                 return Ok(Outcome::Accepted { recovery });
             }
+            let how = if matches!(checked, CodeCheck::Locked) { "locked" } else { "wrong" };
+            audit::append(conn, &actor.audit(AuditAction::SecondFactorFailed).detail(how))?;
             if sessions::count_wrong_code(conn, &token_hash)? >= MAX_WRONG_CODES {
                 sessions::delete(conn, &token_hash)?;
                 return Ok(Outcome::TooManyInSession);

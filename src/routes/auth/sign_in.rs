@@ -9,9 +9,10 @@ use askama::Template;
 use crate::auth::current_user::{lookup, session_cookie};
 use crate::auth::password;
 use crate::auth::tokens::{hash_token, random_token};
-use crate::db::{self, sessions, sign_in_failures, two_factor, users};
+use crate::db::{self, audit, sessions, sign_in_failures, two_factor, users};
+use crate::domain::audit::AuditAction;
 use crate::domain::email_address::EmailAddress;
-use crate::domain::ids::UserId;
+use crate::domain::ids::{OrgId, UserId};
 use crate::domain::throttle::Guarded;
 use crate::domain::two_factor::SessionStage;
 use crate::email::notify;
@@ -104,11 +105,12 @@ pub async fn submit(
     }
     let stored = credentials.as_ref().filter(|c| c.disabled_at.is_none()).map(|c| c.password_hash.clone());
     let verified = web::block(move || password::verify(&password, stored.as_deref())).await?;
-    let user_id = match (verified, &credentials) {
-        (true, Some(credentials)) => credentials.id,
+    let (user_id, organisation) = match (verified, &credentials) {
+        (true, Some(credentials)) => (credentials.id, OrgId(credentials.organisation_id)),
         _ => {
             tracing::info!("sign-in refused");
-            let owner = credentials.map(|c| UserId(c.id));
+            let owner = credentials.map(|c| (UserId(c.id), OrgId(c.organisation_id)));
+            let audit_address = address.clone();
             state
                 .tx(move |conn| {
                     let now = db::now();
@@ -116,6 +118,13 @@ pub async fn submit(
                     if let Some(key) = &address_key {
                         sign_in_failures::record(conn, key, Guarded::Address, now)?;
                     }
+                    // Who typed it is unknown; whose account it names (if any) is the subject.
+                    let mut entry = audit::Entry::new(AuditAction::SignInFailed, None, audit_address.as_deref());
+                    if let Some((subject, organisation)) = owner {
+                        entry = entry.subject(subject).organisation(organisation);
+                    }
+                    audit::append(conn, &entry.detail(if locked { "locked" } else { "wrong_password" }))?;
+                    let owner = owner.map(|(owner, _)| owner);
                     if locked && let Some(owner) = owner {
                         tracing::warn!(user = %owner, "too many failed sign-ins: account locked for a while");
                         notify::sign_in_locked(conn, owner, now)?;
@@ -166,6 +175,11 @@ pub async fn submit(
                     ip_address: address.as_deref(),
                 },
             )?;
+            // Signed in once the code is typed too, if one is needed.
+            if stage != SessionStage::SecondFactor {
+                let entry = audit::Entry::new(AuditAction::SignedIn, Some(user), address.as_deref());
+                audit::append(conn, &entry.organisation(organisation).detail("password"))?;
+            }
             Ok(stage)
         })
         .await?;

@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use super::case_path;
+use super::{case_path, evidence};
 use crate::auth::current_user::CurrentUser;
 use crate::db::{
     self, cases,
@@ -22,7 +22,7 @@ use crate::domain::priority::{Priority, PriorityInputs};
 use crate::domain::reported_item::{ContentType, LocatorKind};
 use crate::email::notify::{self, Happened};
 use crate::error::AppError;
-use crate::routes::form::{FormData, Posted};
+use crate::routes::form::{FormData, PostedWithFiles};
 use crate::routes::page::{Page, render, see_other};
 use crate::startup::AppState;
 
@@ -39,6 +39,10 @@ struct NewCaseTemplate<'a> {
     locator_kinds: &'static [LocatorKind],
     content_types: &'static [ContentType],
     max_items: usize,
+    max_files: usize,
+    max_megabytes: usize,
+    /// Files came with a form that is shown again: the browser does not keep them.
+    files_dropped: bool,
 }
 
 impl NewCaseTemplate<'_> {
@@ -77,6 +81,7 @@ fn page(
     status: StatusCode,
     form: CaseForm,
     errors: FieldErrors,
+    files_dropped: bool,
 ) -> Result<HttpResponse, AppError> {
     let template = NewCaseTemplate {
         page: Page::for_user(state, user, "new"),
@@ -89,6 +94,9 @@ fn page(
         locator_kinds: LocatorKind::ALL,
         content_types: ContentType::ALL,
         max_items: MAX_ITEMS,
+        max_files: state.settings.attachments_per_message,
+        max_megabytes: state.settings.attachment_max_bytes / (1024 * 1024),
+        files_dropped,
     };
     render(status, &template)
 }
@@ -97,7 +105,7 @@ pub async fn form(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpR
     user.ensure_partner()?;
     let form =
         CaseForm { items: vec![ItemForm { locator_kind: "url".into(), ..ItemForm::default() }], ..CaseForm::default() };
-    page(&state, &user, StatusCode::OK, form, FieldErrors::default())
+    page(&state, &user, StatusCode::OK, form, FieldErrors::default(), false)
 }
 
 /// Reads the filing form as typed; the number of item rows comes from the form, within bounds.
@@ -127,26 +135,44 @@ pub fn case_form(form: &FormData) -> CaseForm {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResponse, AppError> {
-    let Posted { user, form } = posted;
+pub async fn post(state: web::Data<AppState>, posted: PostedWithFiles) -> Result<HttpResponse, AppError> {
+    let PostedWithFiles { user, form, files } = posted;
     user.ensure_partner()?;
     let mut typed = case_form(&form);
+    let files_dropped = !files.is_empty();
     if form.has("add_item") {
         if typed.items.len() < MAX_ITEMS {
             typed.items.push(ItemForm { locator_kind: "url".into(), ..ItemForm::default() });
         }
-        return page(&state, &user, StatusCode::OK, typed, FieldErrors::default());
+        return page(&state, &user, StatusCode::OK, typed, FieldErrors::default(), files_dropped);
     }
-    let new_case = match typed.parse(db::now(), state.tz) {
-        Ok(case) => case,
-        Err(errors) => {
-            return page(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, typed, errors);
-        }
+    let mut file_errors = FieldErrors::default();
+    let refused = Category::parse(&typed.category).and_then(evidence::refused_for).filter(|_| files_dropped);
+    let checked = evidence::check(&state, files, &mut file_errors).await?;
+    let (new_case, mut errors) = match typed.parse(db::now(), state.tz) {
+        Ok(case) => (Some(case), FieldErrors::default()),
+        Err(errors) => (None, errors),
+    };
+    for (field, key) in file_errors.iter() {
+        errors.add(field, key);
+    }
+    if let Some(key) = refused {
+        // Whatever the form sent: no file is ever kept on a child-sexual-abuse case.
+        errors.set("files", key);
+    }
+    let Some(new_case) = new_case.filter(|_| errors.is_empty()) else {
+        return page(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, typed, errors, files_dropped);
     };
     let filer = user.user.user_id;
     let organisation = user.user.organisation_id;
-    let reference = state
+    let address = user.address.clone();
+    let actor = user.clone();
+    let storage = state.storage.clone();
+    let filed = state
         .tx(move |conn| {
+            if let Some(key) = evidence::refusal(conn, new_case.category, &checked)? {
+                return Ok(Err(key));
+            }
             let org = organisations::find(conn, organisation)?.ok_or(AppError::Forbidden)?;
             let priority = Priority::compute(&PriorityInputs {
                 urgency: new_case.urgency,
@@ -158,16 +184,34 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
             let now = db::now();
             let (id, reference) = cases::insert(conn, &new_case, organisation, filer, priority, now)?;
             items::insert_all(conn, id, &new_case.items)?;
-            events::record(
+            let event = events::record(
                 conn,
-                &NewEvent { case: id, actor: filer, kind: EventKind::Filed, body: None, detail: None, at: now },
+                &NewEvent {
+                    case: id,
+                    organisation,
+                    actor: filer,
+                    address: address.as_deref(),
+                    kind: EventKind::Filed,
+                    body: None,
+                    detail: None,
+                    at: now,
+                },
             )?;
             let parsed = CaseReference::parse(&reference).ok_or(AppError::internal("a new reference must parse"))?;
             let case = cases::find_by_reference(conn, &parsed, cases::Scope::Everything)?.ok_or(AppError::NotFound)?;
+            evidence::attach(conn, &storage, &actor, &case, (event, false), &checked)?;
             notify::enqueue(conn, &case, filer, Side::Partner, Happened::Filed, now)?;
-            Ok(reference)
+            Ok(Ok(reference))
         })
         .await?;
+    let reference = match filed {
+        Ok(reference) => reference,
+        Err(key) => {
+            let mut errors = FieldErrors::default();
+            errors.add("files", key);
+            return page(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, typed, errors, files_dropped);
+        }
+    };
     tracing::info!(case = %reference, "case filed");
     Ok(see_other(&format!("{}?filed=1", case_path(&reference))))
 }

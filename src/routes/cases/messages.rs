@@ -3,6 +3,7 @@
 
 use actix_web::{HttpResponse, web};
 
+use super::evidence;
 use super::step::Step;
 use super::{Refusal, respond, text_field};
 use crate::db::events::EventKind;
@@ -11,29 +12,39 @@ use crate::domain::case_status::{Action, CaseStatus};
 use crate::domain::new_case::{FieldErrors, MAX_EXPLANATION};
 use crate::email::notify::Happened;
 use crate::error::AppError;
-use crate::routes::form::Posted;
+use crate::routes::form::PostedWithFiles;
 use crate::startup::AppState;
 
 #[tracing::instrument(skip_all, fields(case = %reference))]
 pub async fn post(
     state: web::Data<AppState>,
-    posted: Posted,
+    posted: PostedWithFiles,
     reference: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let Posted { user, form } = posted;
+    let PostedWithFiles { user, form, files } = posted;
     let internal = form.checked("internal");
     if internal && !user.user.role.is_staff() {
         return Err(AppError::Forbidden);
     }
     let mut errors = FieldErrors::default();
     let body = text_field(&form, "body", MAX_EXPLANATION, true, &mut errors);
+    let had_files = !files.is_empty();
+    let files = evidence::check(&state, files, &mut errors).await?;
+    let storage = state.storage.clone();
     let reference = reference.into_inner();
     let actor = user.clone();
     let lookup = reference.clone();
     let result = state
         .tx(move |conn| {
             let step = Step::load(conn, &actor, &lookup)?;
-            let Some(body) = body else {
+            let mut errors = errors;
+            if let Some(key) = evidence::refused_for(step.case.category).filter(|_| had_files) {
+                // Whatever else is wrong with the files, this is what the sender must read.
+                errors.set("files", key);
+            } else if let Some(key) = evidence::refusal(conn, step.case.category, &files)? {
+                errors.add("files", key);
+            }
+            let Some(body) = body.filter(|_| errors.is_empty()) else {
                 return Ok(Err(Refusal::Fields(errors)));
             };
             let partner = !actor.user.role.is_staff();
@@ -54,7 +65,8 @@ pub async fn post(
                 step
             };
             let kind = if internal { EventKind::InternalNote } else { EventKind::Message };
-            step.event(conn, kind, Some(&body), None)?;
+            let event = step.event(conn, kind, Some(&body), None)?;
+            evidence::attach(conn, &storage, &actor, &step.case, (event, internal), &files)?;
             if !internal {
                 // Internal notes leave no trace a partner could ever observe: no newer date, no email.
                 cases::touch(conn, step.case.id, step.now)?;

@@ -3,6 +3,8 @@
 pub mod assign;
 pub mod create;
 pub mod decide;
+pub mod evidence;
+pub mod legal_hold;
 pub mod list;
 pub mod messages;
 pub mod referral;

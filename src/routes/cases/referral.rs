@@ -46,7 +46,9 @@ pub async fn post(
                 conn,
                 &NewEvent {
                     case: case.id,
+                    organisation: case.organisation_id,
                     actor: actor.user.user_id,
+                    address: actor.address.as_deref(),
                     kind: EventKind::Referral,
                     body: Some(&authority),
                     detail: Some(&detail),

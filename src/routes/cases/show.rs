@@ -10,6 +10,7 @@ use askama::Template;
 
 use super::load_visible;
 use crate::auth::current_user::CurrentUser;
+use crate::db::attachments::{self, Attachment};
 use crate::db::cases::Case;
 use crate::db::events::{self, EventKind, NewEvent, TimelineEntry};
 use crate::db::items::{self, ReportedItem};
@@ -54,9 +55,21 @@ struct ShowTemplate<'a> {
     watchers: Vec<(UserId, String)>,
     outcomes: &'static [Outcome],
     feedback: Feedback,
+    /// Evidence files the reader may see, in order.
+    attachments: Vec<Attachment>,
+    /// Files cannot be attached to this case (a child-sexual-abuse category): why.
+    files_refused: Option<&'static str>,
+    max_files: usize,
+    max_megabytes: usize,
+    retention_months: u32,
 }
 
 impl ShowTemplate<'_> {
+    /// The files carried by one timeline entry.
+    fn files_of(&self, entry: &TimelineEntry) -> Vec<&Attachment> {
+        self.attachments.iter().filter(|file| file.event_id == entry.id).collect()
+    }
+
     fn imminent(&self) -> bool {
         self.case.urgency == Urgency::ImminentRisk
     }
@@ -182,6 +195,7 @@ struct Loaded {
     timeline: Vec<TimelineEntry>,
     staff: Vec<(UserId, String)>,
     watchers: Vec<(UserId, String)>,
+    attachments: Vec<Attachment>,
 }
 
 /// Loads and renders the case page; a fixed number of queries whatever the case holds.
@@ -201,7 +215,9 @@ pub async fn render_case(
                 conn,
                 &NewEvent {
                     case: case.id,
+                    organisation: case.organisation_id,
                     actor: viewer.user.user_id,
+                    address: viewer.address.as_deref(),
                     kind: EventKind::Viewed,
                     body: None,
                     detail: None,
@@ -217,7 +233,8 @@ pub async fn render_case(
         let timeline = events::timeline(conn, case.id, viewer.audience())?;
         let staff = if viewer.user.role.is_staff() { users::assignable_staff(conn)? } else { Vec::new() };
         let watchers = watchers::watching(conn, &case, viewer.side())?;
-        Ok(Loaded { case, organisation, names, items, timeline, staff, watchers })
+        let attachments = attachments::for_case(conn, case.id, viewer.audience())?;
+        Ok(Loaded { case, organisation, names, items, timeline, staff, watchers, attachments })
     };
     // Only a staff view writes (its audit event); a partner's view takes no write lock.
     let loaded = if record_view { state.tx(load).await? } else { state.db(load).await? };
@@ -233,10 +250,15 @@ pub async fn render_case(
         timeline: loaded.timeline,
         staff: loaded.staff,
         watchers: loaded.watchers,
+        files_refused: super::evidence::refused_for(loaded.case.category),
         case: loaded.case,
         actions,
         outcomes: Outcome::ALL,
         feedback,
+        attachments: loaded.attachments,
+        max_files: state.settings.attachments_per_message,
+        max_megabytes: state.settings.attachment_max_bytes / (1024 * 1024),
+        retention_months: state.settings.retention_months,
     };
     if !template.feedback.all_views {
         let recorded = template.timeline.len();

@@ -46,17 +46,25 @@ impl<'a> Step<'a> {
         Ok(Step::load(conn, actor, reference)?.apply(action))
     }
 
-    /// Appends an entry by the acting user to the case's timeline.
+    /// Appends an entry by the acting user to the case's timeline; the entry's id.
     pub fn event(
         &self,
         conn: &mut DbConnection,
         kind: EventKind,
         body: Option<&str>,
         detail: Option<&str>,
-    ) -> Result<(), AppError> {
-        let event = NewEvent { case: self.case.id, actor: self.actor.user.user_id, kind, body, detail, at: self.now };
-        events::record(conn, &event)?;
-        Ok(())
+    ) -> Result<i64, AppError> {
+        let event = NewEvent {
+            case: self.case.id,
+            organisation: self.case.organisation_id,
+            actor: self.actor.user.user_id,
+            address: self.actor.address.as_deref(),
+            kind,
+            body,
+            detail,
+            at: self.now,
+        };
+        Ok(events::record(conn, &event)?)
     }
 
     /// Queues the emails this step calls for, in the same transaction.
@@ -74,6 +82,7 @@ impl<'a> Step<'a> {
             return Err(AppError::Conflict);
         }
         let change = format!("{}>{}", self.case.status.code(), self.next.code());
-        self.event(conn, kind, body, Some(&change))
+        self.event(conn, kind, body, Some(&change))?;
+        Ok(())
     }
 }

@@ -8,6 +8,7 @@ use super::members::{ensure_partner_admin, show};
 use crate::auth::password;
 use crate::db::{self, users};
 use crate::domain::account::NewAccount;
+use crate::domain::audit::AuditAction;
 use crate::domain::new_case::FieldErrors;
 use crate::domain::notification::TokenPurpose;
 use crate::email::notify;
@@ -30,6 +31,7 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
     };
     let organisation = user.user.organisation_id;
     let stored = account.clone();
+    let actor = user.clone();
     let refusal = state
         .tx(move |conn| {
             if users::email_taken(conn, stored.email.as_str())? {
@@ -51,6 +53,8 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
                 },
             )?;
             notify::account_link(conn, created, TokenPurpose::Invitation, now)?;
+            let invited = actor.audit(AuditAction::UserInvited).subject(created).detail(stored.role.code());
+            crate::db::audit::append(conn, &invited)?;
             Ok(None)
         })
         .await?;

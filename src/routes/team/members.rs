@@ -9,6 +9,7 @@ use askama::Template;
 use crate::auth::current_user::CurrentUser;
 use crate::db::users::{self, UserSummary};
 use crate::db::{self, two_factor};
+use crate::domain::audit::AuditAction;
 use crate::domain::ids::UserId;
 use crate::domain::new_case::FieldErrors;
 use crate::domain::role::Role;
@@ -94,6 +95,7 @@ async fn set_enabled(state: &AppState, posted: Posted, id: &str, enabled: bool) 
     }
     let organisation = user.user.organisation_id;
     let admin = user.user.user_id;
+    let actor = user.clone();
     state
         .tx(move |conn| {
             if users::organisation_of(conn, target)? != Some(organisation) {
@@ -109,6 +111,8 @@ async fn set_enabled(state: &AppState, posted: Posted, id: &str, enabled: bool) 
             } else {
                 users::disable(conn, target, db::now(), admin)?;
             }
+            let action = if enabled { AuditAction::UserEnabled } else { AuditAction::UserDisabled };
+            crate::db::audit::append(conn, &actor.audit(action).subject(target))?;
             Ok(())
         })
         .await?;

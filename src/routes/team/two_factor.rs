@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 
 use super::members::ensure_partner_admin;
 use crate::db::two_factor;
+use crate::domain::audit::AuditAction;
 use crate::error::AppError;
 use crate::routes::form::{FormData, Posted};
 use crate::routes::page::see_other;
@@ -22,7 +23,14 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
     ensure_partner_admin(&user)?;
     let required = required_choice(&form)?;
     let organisation = user.user.organisation_id;
-    state.tx(move |conn| Ok(two_factor::set_organisation_requires(conn, organisation, required)?)).await?;
+    state
+        .tx(move |conn| {
+            two_factor::set_organisation_requires(conn, organisation, required)?;
+            let detail = if required { "organisation_required" } else { "organisation_optional" };
+            crate::db::audit::append(conn, &user.audit(AuditAction::TwoFactorPolicyChanged).detail(detail))?;
+            Ok(())
+        })
+        .await?;
     tracing::info!(organisation = %organisation, required, "two-factor requirement changed");
     Ok(see_other("/team#two-factor"))
 }

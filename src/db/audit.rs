@@ -1,0 +1,305 @@
+//! The audit trail: appending a chained record inside the action's own transaction, reading
+//! pages of it for the people who may, and verifying the whole chain.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{audit_head, audit_log, cases, organisations, users};
+use super::{Db, DbConnection};
+use crate::domain::audit::{AuditAction, AuditRecord, Break, Verifier};
+use crate::domain::ids::{CaseId, OrgId, UserId};
+
+/// What happened, by whom, about what: the caller's part of a record.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry<'a> {
+    pub action: AuditAction,
+    pub actor: Option<UserId>,
+    /// The organisation the record is about; its partner admins may read it unless `internal`.
+    pub organisation: Option<OrgId>,
+    pub case: Option<CaseId>,
+    /// The user acted upon (invited, disabled, whose sign-in failed).
+    pub subject: Option<UserId>,
+    pub internal: bool,
+    /// A short code-like detail; never free text from a case.
+    pub detail: Option<&'a str>,
+    pub address: Option<&'a str>,
+    pub at: NaiveDateTime,
+}
+
+impl<'a> Entry<'a> {
+    /// A record of `action` by `actor` at this moment, about nothing else yet.
+    pub fn new(action: AuditAction, actor: Option<UserId>, address: Option<&'a str>) -> Entry<'a> {
+        Entry {
+            action,
+            actor,
+            organisation: None,
+            case: None,
+            subject: None,
+            internal: false,
+            detail: None,
+            address,
+            at: super::now(),
+        }
+    }
+
+    pub fn organisation(self, organisation: OrgId) -> Self {
+        Entry { organisation: Some(organisation), ..self }
+    }
+
+    pub fn subject(self, subject: UserId) -> Self {
+        Entry { subject: Some(subject), ..self }
+    }
+
+    pub fn detail(self, detail: &'a str) -> Self {
+        Entry { detail: Some(detail), ..self }
+    }
+}
+
+/// Appends one record. Taking the next number updates the head row first, which holds its lock
+/// until the transaction ends: appends are serialised, and a rolled-back action leaves no record.
+pub fn append(conn: &mut DbConnection, entry: &Entry<'_>) -> QueryResult<()> {
+    let (id, prev_hash): (i64, String) = diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
+        .set(audit_head::last_id.eq(audit_head::last_id + 1))
+        .returning((audit_head::last_id, audit_head::last_hash))
+        .get_result(conn)?;
+    let record = AuditRecord {
+        id,
+        at: entry.at,
+        actor_id: entry.actor.map(|id| id.0),
+        organisation_id: entry.organisation.map(|id| id.0),
+        case_id: entry.case.map(|id| id.0),
+        subject_id: entry.subject.map(|id| id.0),
+        action: entry.action.code().to_owned(),
+        internal: entry.internal,
+        detail: entry.detail.map(str::to_owned),
+        address: entry.address.map(str::to_owned),
+        prev_hash,
+    };
+    let hash = record.hash();
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::id.eq(record.id),
+            audit_log::at.eq(record.at),
+            audit_log::actor_id.eq(record.actor_id),
+            audit_log::organisation_id.eq(record.organisation_id),
+            audit_log::case_id.eq(record.case_id),
+            audit_log::subject_id.eq(record.subject_id),
+            audit_log::action.eq(&record.action),
+            audit_log::internal.eq(record.internal),
+            audit_log::detail.eq(&record.detail),
+            audit_log::address.eq(&record.address),
+            audit_log::prev_hash.eq(&record.prev_hash),
+            audit_log::hash.eq(&hash),
+        ))
+        .execute(conn)?;
+    diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
+        .set(audit_head::last_hash.eq(&hash))
+        .execute(conn)?;
+    Ok(())
+}
+
+type RecordRow = (
+    i64,
+    NaiveDateTime,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    String,
+    bool,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+);
+
+fn record_of(row: RecordRow) -> (AuditRecord, String) {
+    let (id, at, actor_id, organisation_id, case_id, subject_id, action, internal, detail, address, prev_hash, hash) =
+        row;
+    let record = AuditRecord {
+        id,
+        at,
+        actor_id,
+        organisation_id,
+        case_id,
+        subject_id,
+        action,
+        internal,
+        detail,
+        address,
+        prev_hash,
+    };
+    (record, hash)
+}
+
+macro_rules! record_columns {
+    () => {
+        (
+            audit_log::id,
+            audit_log::at,
+            audit_log::actor_id,
+            audit_log::organisation_id,
+            audit_log::case_id,
+            audit_log::subject_id,
+            audit_log::action,
+            audit_log::internal,
+            audit_log::detail,
+            audit_log::address,
+            audit_log::prev_hash,
+            audit_log::hash,
+        )
+    };
+}
+
+/// Recomputes the whole chain in order, a batch at a time; the first broken link, or the
+/// number of records that hold.
+pub fn verify(conn: &mut DbConnection) -> QueryResult<Result<i64, Break>> {
+    const BATCH: i64 = 5_000;
+    let mut verifier = Verifier::default();
+    let mut after = 0i64;
+    loop {
+        let rows: Vec<RecordRow> = audit_log::table
+            .filter(audit_log::id.gt(after))
+            .order(audit_log::id.asc())
+            .limit(BATCH)
+            .select(record_columns!())
+            .load(conn)?;
+        let done = (rows.len() as i64) < BATCH;
+        for row in rows {
+            let (record, hash) = record_of(row);
+            after = record.id;
+            if let Err(broken) = verifier.check(&record, &hash) {
+                return Ok(Err(broken));
+            }
+        }
+        if done {
+            break;
+        }
+    }
+    let (head_id, head_hash): (i64, String) = audit_head::table
+        .filter(audit_head::id.eq(1))
+        .select((audit_head::last_id, audit_head::last_hash))
+        .first(conn)?;
+    Ok(verifier.finish(head_id, &head_hash))
+}
+
+/// Which records a reader asks for. `organisation` with `partner_view` is a partner admin's
+/// fixed scope: their organisation's records, never an internal one.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub organisation: Option<OrgId>,
+    pub partner_view: bool,
+    pub action: Option<AuditAction>,
+    pub actor: Option<UserId>,
+    pub case: Option<CaseId>,
+    pub from: Option<NaiveDateTime>,
+    pub until: Option<NaiveDateTime>,
+    /// Keyset pagination: records older than this one.
+    pub before: Option<i64>,
+}
+
+/// A record as a page shows it, with the names it refers to.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    pub id: i64,
+    pub at: NaiveDateTime,
+    pub action: String,
+    pub actor: Option<String>,
+    pub actor_organisation: Option<OrgId>,
+    pub organisation: Option<String>,
+    pub case_reference: Option<String>,
+    pub subject: Option<String>,
+    pub detail: Option<String>,
+    pub address: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// A page of records, newest first, and whether older ones exist; four queries whatever the page
+/// holds (records, then the names of the people, organisations and cases they mention).
+pub fn page(conn: &mut DbConnection, filter: &Filter, size: i64) -> QueryResult<(Vec<Shown>, bool)> {
+    let mut query = audit_log::table.into_boxed::<Db>();
+    if let Some(organisation) = filter.organisation {
+        query = query.filter(audit_log::organisation_id.eq(organisation.0));
+    }
+    if filter.partner_view {
+        query = query.filter(audit_log::internal.eq(false));
+    }
+    if let Some(action) = filter.action {
+        query = query.filter(audit_log::action.eq(action.code()));
+    }
+    if let Some(actor) = filter.actor {
+        query = query.filter(audit_log::actor_id.eq(actor.0).or(audit_log::subject_id.eq(actor.0)));
+    }
+    if let Some(case) = filter.case {
+        query = query.filter(audit_log::case_id.eq(case.0));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(audit_log::at.ge(from));
+    }
+    if let Some(until) = filter.until {
+        query = query.filter(audit_log::at.lt(until));
+    }
+    if let Some(before) = filter.before {
+        query = query.filter(audit_log::id.lt(before));
+    }
+    let mut rows: Vec<RecordRow> =
+        query.order(audit_log::id.desc()).limit(size + 1).select(record_columns!()).load(conn)?;
+    let more = rows.len() as i64 > size;
+    rows.truncate(size as usize);
+    let records: Vec<(AuditRecord, String)> = rows.into_iter().map(record_of).collect();
+
+    let people: Vec<i64> = records.iter().flat_map(|(r, _)| [r.actor_id, r.subject_id]).flatten().collect();
+    let people: std::collections::HashMap<i64, (String, i64)> = users::table
+        .filter(users::id.eq_any(people))
+        .select((users::id, (users::display_name, users::organisation_id)))
+        .load(conn)?
+        .into_iter()
+        .collect();
+    let orgs: Vec<i64> = records.iter().filter_map(|(r, _)| r.organisation_id).collect();
+    let orgs: std::collections::HashMap<i64, String> = organisations::table
+        .filter(organisations::id.eq_any(orgs))
+        .select((organisations::id, organisations::name))
+        .load(conn)?
+        .into_iter()
+        .collect();
+    let case_ids: Vec<i64> = records.iter().filter_map(|(r, _)| r.case_id).collect();
+    let references: std::collections::HashMap<i64, String> = cases::table
+        .filter(cases::id.eq_any(case_ids))
+        .select((cases::id, cases::reference))
+        .load(conn)?
+        .into_iter()
+        .collect();
+
+    let shown = records
+        .into_iter()
+        .map(|(r, hash)| Shown {
+            id: r.id,
+            at: r.at,
+            actor: r.actor_id.and_then(|id| people.get(&id).map(|(name, _)| name.clone())),
+            actor_organisation: r.actor_id.and_then(|id| people.get(&id).map(|(_, org)| OrgId(*org))),
+            organisation: r.organisation_id.and_then(|id| orgs.get(&id).cloned()),
+            case_reference: r.case_id.and_then(|id| references.get(&id).cloned()),
+            subject: r.subject_id.and_then(|id| people.get(&id).map(|(name, _)| name.clone())),
+            action: r.action,
+            detail: r.detail,
+            address: r.address,
+            prev_hash: r.prev_hash,
+            hash,
+        })
+        .collect();
+    Ok((shown, more))
+}
+
+/// Appends a record about one user's own account (`actor` acting on it, or `None` for the
+/// system or a command-line operator), filed under the user's organisation.
+pub fn append_about(
+    conn: &mut DbConnection,
+    action: AuditAction,
+    actor: Option<UserId>,
+    user: UserId,
+    address: Option<&str>,
+) -> QueryResult<()> {
+    let organisation: i64 = users::table.find(user.0).select(users::organisation_id).first(conn)?;
+    append(conn, &Entry::new(action, actor, address).organisation(OrgId(organisation)).subject(user))
+}
