@@ -1,6 +1,7 @@
 //! Every route in the route table, walked signed out, as each role and as another organisation:
-//! the expected answer, and nothing of another organisation's case in a refusal. A route without
-//! a rule here fails this test, so a new route cannot ship unexamined.
+//! the expected answer, and nothing of another organisation's case in a refusal; and every
+//! state-changing route, posted without this session's CSRF token, refused with nothing changed.
+//! A route without a rule here fails these tests, so a new route cannot ship unexamined.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failed step in a scenario should stop it loudly")]
 
@@ -147,4 +148,73 @@ async fn every_route_answers_each_person_as_its_rule_says(app: TestApp) {
     assert!(unruled.is_empty(), "routes without a rule in tests/route_rules.rs: {unruled:?}");
 }
 
-on_both_backends!(every_route_answers_each_person_as_its_rule_says);
+/// What a forged form could change: counted before and after.
+fn footprint(app: &TestApp) -> Vec<i64> {
+    [
+        "cases",
+        "case_events",
+        "attachments",
+        "case_watchers",
+        "notifications",
+        "users WHERE deleted_at IS NULL AND disabled_at IS NULL",
+        "organisations WHERE deleted_at IS NULL",
+        "account_tokens",
+        "recovery_codes",
+    ]
+    .iter()
+    .map(|table| app.count(table))
+    .collect()
+}
+
+async fn every_state_changing_route_refuses_a_forged_form(app: TestApp) {
+    let cast = app.cast();
+    let mut alice = app.sign_in(&cast.alice).await;
+    let reference = alice.file_case(&[]).await;
+    alice
+        .post_multipart(&format!("/cases/{reference}/messages"), &[("body", "see")], &[("a.png", support::PIXEL_PNG)])
+        .await;
+    let attachment: i64 = {
+        use diesel::prelude::*;
+        use passerelle::db::schema::attachments::dsl;
+        dsl::attachments.select(dsl::id).first(&mut *app.conn()).unwrap()
+    };
+    let before = footprint(&app);
+    let people: [(&str, &Account); 5] =
+        [("anna", &cast.anna), ("alice", &cast.alice), ("lea", &cast.lea), ("max", &cast.max), ("bob", &cast.bob)];
+    let mut checked = 0;
+    for (method, pattern) in ROUTES.iter().filter(|(method, _)| *method == "post") {
+        let rule = rule(method, pattern).expect("every route has a rule");
+        let id = if pattern.starts_with("/admin/organisations") {
+            cast.org_b.0
+        } else if pattern.contains("/attachments/") {
+            attachment
+        } else {
+            cast.alice.id.0
+        };
+        let path = pattern
+            .replace("{reference}", &reference)
+            .replace("{token}", &"0".repeat(64))
+            .replace("{id}", &id.to_string());
+        let mut client = match rule {
+            Rule::Public => app.client(),
+            Rule::Pending => {
+                let mut client = app.client();
+                client.sign_in_password_only(&cast.lea.email, support::PASSWORD).await;
+                client
+            }
+            _ => {
+                let (_, who) = people.iter().find(|(name, _)| allowed(rule, name)).expect("someone may");
+                app.sign_in(who).await
+            }
+        };
+        for body in [&b"csrf=forged&confirm=1&hold=1&watch=1"[..], b"confirm=1"] {
+            let answer = client.post_raw(&path, body.to_vec()).await;
+            assert_eq!(answer.status, 403, "{method} {path} with a forged form: {:?}", answer.location);
+        }
+        checked += 1;
+    }
+    assert!(checked > 30, "every state-changing route was tried ({checked})");
+    assert_eq!(footprint(&app), before, "a refused form changed nothing");
+}
+
+on_both_backends!(every_route_answers_each_person_as_its_rule_says, every_state_changing_route_refuses_a_forged_form);

@@ -90,6 +90,15 @@ async fn a_deleted_person_cannot_sign_in_and_their_cases_stay(app: TestApp) {
     assert!(!page.contains("alice@alpha.test"));
     let email: String = users::table.find(cast.alice.id.0).select(users::email).first(&mut *app.conn()).unwrap();
     assert!(!email.contains("alice"));
+    anna.post(&format!("/team/{}/enable", cast.alice.id.0), &[]).await;
+    assert_eq!(app.client().sign_in(&email, PASSWORD).await.status, 401, "a deleted person stays deleted");
+    let invite = [("display_name", "Noor"), ("email", "noor@alpha.test"), ("role", "partner_admin")];
+    let unproven = anna.post("/team/invite", &invite).await;
+    assert_eq!(unproven.status, 422, "adding an admin is sensitive too");
+    assert!(unproven.contains("Type your password"));
+    let mut proven = invite.to_vec();
+    proven.push(("confirm_code", PASSWORD));
+    assert!(anna.post("/team/invite", &proven).await.contains("noor@alpha.test"));
 }
 
 async fn the_audit_export_asks_for_a_code_and_is_recorded(app: TestApp) {
@@ -107,6 +116,24 @@ async fn the_audit_export_asks_for_a_code_and_is_recorded(app: TestApp) {
     assert!(lines[0].starts_with("number,at_utc,action"));
     assert_eq!(lines.len(), 2, "the header and the one filing");
     assert!(lines[1].contains(",case_filed,"));
+    // The fields as hashed are there: the record can be re-chained from the export alone.
+    let cells: Vec<&str> = lines[1].split(',').collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let at = |name: &str| cells[header.iter().position(|h| *h == name).unwrap()];
+    let record = passerelle::domain::audit::AuditRecord {
+        id: at("number").parse().unwrap(),
+        at: chrono::NaiveDateTime::parse_from_str(at("at_hashed"), "%Y-%m-%dT%H:%M:%S%.6f").unwrap(),
+        actor_id: at("actor_id").parse().ok(),
+        organisation_id: at("organisation_id").parse().ok(),
+        case_id: at("case_id").parse().ok(),
+        subject_id: at("subject_id").parse().ok(),
+        action: at("action").to_owned(),
+        internal: at("internal") == "1",
+        detail: Some(at("detail")).filter(|d| !d.is_empty()).map(str::to_owned),
+        address: Some(at("address")).filter(|a| !a.is_empty()).map(str::to_owned),
+        prev_hash: at("prev_hash").to_owned(),
+    };
+    assert_eq!(record.hash(), at("hash"));
     let exported: i64 =
         audit_log::table.filter(audit_log::action.eq("audit_exported")).count().get_result(&mut *app.conn()).unwrap();
     assert_eq!(exported, 1);

@@ -10,9 +10,9 @@ use diesel::result::{DatabaseErrorKind, Error};
 
 use super::DbConnection;
 use super::events::Audience;
-use super::schema::{attachment_blobs, attachments, users};
+use super::schema::{attachment_blobs, attachments, cases, users};
 use crate::domain::evidence::FileKind;
-use crate::domain::ids::{CaseId, UserId};
+use crate::domain::ids::{CaseId, OrgId, UserId};
 
 /// Where file contents live.
 #[derive(Debug, Clone)]
@@ -207,29 +207,38 @@ pub fn find(conn: &mut DbConnection, case: CaseId, id: i64, audience: Audience) 
 }
 
 /// Quarantine and purge: the file is deleted wherever it is attached; every row keeps its hash
-/// and says who purged it and when. Returns how many attachments were purged.
+/// and says who purged it and when. Returns each attachment purged (its case, the case's
+/// organisation, whether it was on an internal note), so each can be recorded where it belongs.
 pub fn purge(
     conn: &mut DbConnection,
     storage: &Storage,
     sha256: &str,
     by: UserId,
     now: NaiveDateTime,
-) -> QueryResult<usize> {
-    let purged = diesel::update(
-        attachments::table.filter(attachments::sha256.eq(sha256)).filter(attachments::purged_at.is_null()),
-    )
-    .set((attachments::purged_at.eq(Some(now)), attachments::purged_by.eq(Some(by.0))))
-    .execute(conn)?;
+) -> QueryResult<Vec<(CaseId, OrgId, bool)>> {
+    let live = attachments::table.filter(attachments::sha256.eq(sha256)).filter(attachments::purged_at.is_null());
+    let affected: Vec<(i64, i64, bool)> = live
+        .inner_join(cases::table)
+        .select((attachments::case_id, cases::organisation_id, attachments::internal))
+        .load(conn)?;
+    diesel::update(live)
+        .set((attachments::purged_at.eq(Some(now)), attachments::purged_by.eq(Some(by.0))))
+        .execute(conn)?;
     delete_content(conn, storage, sha256)?;
-    Ok(purged)
+    Ok(affected.into_iter().map(|(case, org, internal)| (CaseId(case), OrgId(org), internal)).collect())
 }
 
 /// Removes every attachment of a case (retention), and each file no other case still carries.
-/// Purged ones stay: their hash keeps the same file from ever being taken again.
+/// Purged ones stay, without their name: their hash keeps the same file from ever being taken
+/// again.
 pub fn delete_for_case(conn: &mut DbConnection, storage: &Storage, case: CaseId) -> QueryResult<usize> {
     let kept = attachments::table.filter(attachments::case_id.eq(case.0)).filter(attachments::purged_at.is_null());
     let hashes: Vec<String> = kept.select(attachments::sha256).distinct().load(conn)?;
     let deleted = diesel::delete(kept).execute(conn)?;
+    // A purged file's name may name someone: only its hash stays.
+    diesel::update(attachments::table.filter(attachments::case_id.eq(case.0)))
+        .set(attachments::name.eq(""))
+        .execute(conn)?;
     for sha256 in hashes {
         let still_used: bool = diesel::select(diesel::dsl::exists(
             attachments::table.filter(attachments::sha256.eq(&sha256)).filter(attachments::purged_at.is_null()),

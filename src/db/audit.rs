@@ -152,8 +152,8 @@ macro_rules! record_columns {
 }
 
 /// Recomputes the whole chain in order, a batch at a time; the first broken link, or the
-/// number of records that hold.
-pub fn verify(conn: &mut DbConnection) -> QueryResult<Result<i64, Break>> {
+/// number of records that hold and the last one's hash.
+pub fn verify(conn: &mut DbConnection) -> QueryResult<Result<(i64, String), Break>> {
     const BATCH: i64 = 5_000;
     let mut verifier = Verifier::default();
     let mut after = 0i64;
@@ -180,7 +180,7 @@ pub fn verify(conn: &mut DbConnection) -> QueryResult<Result<i64, Break>> {
         .filter(audit_head::id.eq(1))
         .select((audit_head::last_id, audit_head::last_hash))
         .first(conn)?;
-    Ok(verifier.finish(head_id, &head_hash))
+    Ok(verifier.finish(head_id, &head_hash).map(|count| (count, head_hash)))
 }
 
 /// Which records a reader asks for. `organisation` with `partner_view` is a partner admin's
@@ -196,6 +196,8 @@ pub struct Filter {
     pub until: Option<NaiveDateTime>,
     /// Keyset pagination: records older than this one.
     pub before: Option<i64>,
+    /// Records to skip (a partner admin's pages, which must not show the trail's numbers).
+    pub skip: i64,
 }
 
 /// A record as a page shows it, with the names it refers to.
@@ -213,6 +215,8 @@ pub struct Shown {
     pub address: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    /// The record exactly as hashed, for an export that can be checked.
+    pub raw: AuditRecord,
 }
 
 /// A page of records, newest first, and whether older ones exist; four queries whatever the page
@@ -249,31 +253,42 @@ pub fn page(conn: &mut DbConnection, filter: &Filter, size: i64) -> QueryResult<
     rows.truncate(size as usize);
     let records: Vec<(AuditRecord, String)> = rows.into_iter().map(record_of).collect();
 
-    let people: Vec<i64> = records.iter().flat_map(|(r, _)| [r.actor_id, r.subject_id]).flatten().collect();
-    let people: std::collections::HashMap<i64, (String, i64)> = users::table
-        .filter(users::id.eq_any(people))
-        .select((users::id, (users::display_name, users::organisation_id)))
-        .load(conn)?
-        .into_iter()
-        .collect();
-    let orgs: Vec<i64> = records.iter().filter_map(|(r, _)| r.organisation_id).collect();
-    let orgs: std::collections::HashMap<i64, String> = organisations::table
-        .filter(organisations::id.eq_any(orgs))
-        .select((organisations::id, organisations::name))
-        .load(conn)?
-        .into_iter()
-        .collect();
-    let case_ids: Vec<i64> = records.iter().filter_map(|(r, _)| r.case_id).collect();
-    let references: std::collections::HashMap<i64, String> = cases::table
-        .filter(cases::id.eq_any(case_ids))
-        .select((cases::id, cases::reference))
-        .load(conn)?
-        .into_iter()
-        .collect();
+    // Each id once, asked for in chunks: an export names up to tens of thousands of them, more
+    // than one SQLite statement may carry.
+    fn distinct(ids: impl Iterator<Item = i64>) -> Vec<i64> {
+        let mut ids: Vec<i64> = ids.collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+    const CHUNK: usize = 5_000;
+    let mut people: std::collections::HashMap<i64, (String, i64)> = std::collections::HashMap::new();
+    for chunk in distinct(records.iter().flat_map(|(r, _)| [r.actor_id, r.subject_id]).flatten()).chunks(CHUNK) {
+        let found: Vec<(i64, (String, i64))> = users::table
+            .filter(users::id.eq_any(chunk))
+            .select((users::id, (users::display_name, users::organisation_id)))
+            .load(conn)?;
+        people.extend(found);
+    }
+    let mut orgs: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
+    for chunk in distinct(records.iter().filter_map(|(r, _)| r.organisation_id)).chunks(CHUNK) {
+        let found: Vec<(i64, String)> = organisations::table
+            .filter(organisations::id.eq_any(chunk))
+            .select((organisations::id, organisations::name))
+            .load(conn)?;
+        orgs.extend(found);
+    }
+    let mut references: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
+    for chunk in distinct(records.iter().filter_map(|(r, _)| r.case_id)).chunks(CHUNK) {
+        let found: Vec<(i64, String)> =
+            cases::table.filter(cases::id.eq_any(chunk)).select((cases::id, cases::reference)).load(conn)?;
+        references.extend(found);
+    }
 
     let shown = records
         .into_iter()
         .map(|(r, hash)| Shown {
+            raw: r.clone(),
             id: r.id,
             at: r.at,
             actor: r.actor_id.and_then(|id| people.get(&id).map(|(name, _)| name.clone())),

@@ -125,11 +125,14 @@ fn migrate(conn: &mut DbConnection) -> Result<(), DbError> {
 /// deferred transaction that reads first and writes later fails at once (`SQLITE_BUSY`) when
 /// another writer committed in between; taking the lock first makes concurrent writers queue on
 /// `busy_timeout` instead, as `BEGIN IMMEDIATE` would. A write statement takes the lock even when
-/// it matches no row. PostgreSQL locks rows as they are written and needs nothing here.
+/// it matches no row. On PostgreSQL the audit trail's head row is locked first: every action
+/// appends to the trail, so taking that lock before any other keeps one order of locks (no
+/// deadlock between an action that writes a case then its record and one that does the
+/// reverse), and checks such as "was this file purged?" see every earlier action.
 pub fn lock_for_write(conn: &mut DbConnection) -> QueryResult<()> {
     match conn {
         DbConnection::Sqlite(c) => c.batch_execute("UPDATE organisations SET id = id WHERE 0"),
-        DbConnection::Postgres(_) => Ok(()),
+        DbConnection::Postgres(c) => c.batch_execute("SELECT last_id FROM audit_head WHERE id = 1 FOR UPDATE"),
     }
 }
 

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use super::attachments::{self, Storage};
 use super::schema::{
     account_tokens, case_events, case_watchers, cases, digest_entries, notifications, organisations, recovery_codes,
-    reported_items, sessions, users,
+    reported_items, sessions, sign_in_failures, users,
 };
 use super::{DbConnection, audit};
 use crate::auth::password;
@@ -96,6 +96,12 @@ pub fn set_legal_hold(conn: &mut DbConnection, case: CaseId, hold: bool) -> Quer
 /// who they were; they can never sign in again, and every session, link and code is gone.
 /// `false` if they were deleted already.
 pub fn delete_user(conn: &mut DbConnection, user: UserId, now: NaiveDateTime) -> QueryResult<bool> {
+    // Failed sign-ins are counted under the email typed: that count names them too.
+    let email: Option<String> = users::table.find(user.0).select(users::email).first(conn).optional()?;
+    if let Some(email) = email {
+        diesel::delete(sign_in_failures::table.filter(sign_in_failures::subject.eq(format!("account:{email}"))))
+            .execute(conn)?;
+    }
     let changed = diesel::update(users::table.find(user.0).filter(users::deleted_at.is_null()))
         .set((
             users::email.eq(format!("deleted-{}@deleted.invalid", user.0)),
@@ -148,25 +154,22 @@ pub fn delete_organisation(
     for member in members {
         delete_user(conn, UserId(member), now)?;
     }
-    let open: Vec<i64> = cases::table
+    // Nobody is left to follow its cases: the open ones close as withdrawn (held ones too, so
+    // retention takes them once the hold is lifted); all but the held lose their content now.
+    diesel::update(
+        cases::table
+            .filter(cases::organisation_id.eq(organisation.0))
+            .filter(cases::status.ne_all([CaseStatus::Closed.code(), CaseStatus::Withdrawn.code()])),
+    )
+    .set((cases::status.eq(CaseStatus::Withdrawn.code()), cases::closed_at.eq(Some(now)), cases::updated_at.eq(now)))
+    .execute(conn)?;
+    let unheld: Vec<i64> = cases::table
         .filter(cases::organisation_id.eq(organisation.0))
         .filter(cases::anonymised_at.is_null())
         .filter(cases::legal_hold.eq(false))
         .select(cases::id)
         .load(conn)?;
-    for case in open {
-        // Nobody is left to follow these cases: they close as withdrawn, then lose their content.
-        diesel::update(
-            cases::table
-                .find(case)
-                .filter(cases::status.ne_all([CaseStatus::Closed.code(), CaseStatus::Withdrawn.code()])),
-        )
-        .set((
-            cases::status.eq(CaseStatus::Withdrawn.code()),
-            cases::closed_at.eq(Some(now)),
-            cases::updated_at.eq(now),
-        ))
-        .execute(conn)?;
+    for case in unheld {
         anonymise(conn, storage, CaseId(case), Some(actor), now)?;
     }
     Ok(true)

@@ -250,6 +250,7 @@ diesel::table! {
 }
 
 diesel::joinable!(account_tokens -> users (user_id));
+diesel::joinable!(attachments -> cases (case_id));
 diesel::joinable!(digest_entries -> cases (case_id));
 diesel::joinable!(case_watchers -> users (user_id));
 diesel::joinable!(case_watchers -> cases (case_id));

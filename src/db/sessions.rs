@@ -38,8 +38,8 @@ pub struct SessionUser {
     pub token_hash: String,
     /// Where the session stands, with the rules of today (see `two_factor::effective_stage`).
     pub stage: SessionStage,
-    /// When a second-factor code (or, without one, the password for a sensitive action) was
-    /// last typed in this session.
+    /// When the person last proved who they are in this session: a second-factor code, or
+    /// without one the password (at sign-in or for a sensitive action).
     pub second_factor_at: Option<NaiveDateTime>,
     pub last_seen_at: Option<NaiveDateTime>,
     /// The user has a second factor.

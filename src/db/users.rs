@@ -186,8 +186,9 @@ pub fn disable(conn: &mut DbConnection, id: UserId, at: NaiveDateTime, by: UserI
     Ok(changed)
 }
 
+/// Enables a disabled user; a deleted one stays deleted (0 rows).
 pub fn enable(conn: &mut DbConnection, id: UserId) -> QueryResult<usize> {
-    diesel::update(users::table.find(id.0))
+    diesel::update(users::table.find(id.0).filter(users::deleted_at.is_null()))
         .set((users::disabled_at.eq(None::<NaiveDateTime>), users::disabled_by.eq(None::<i64>)))
         .execute(conn)
 }

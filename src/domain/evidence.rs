@@ -1,11 +1,10 @@
 //! Evidence files: what a file is, decided from its bytes alone; its metadata stripped; the
 //! name it is shown under. No I/O here.
 
-use img_parts::jpeg::{Jpeg, markers};
+use img_parts::Bytes;
 use img_parts::png::Png;
 use img_parts::riff::{RiffChunk, RiffContent};
-use img_parts::webp::{CHUNK_EXIF, CHUNK_VP8X, CHUNK_XMP, WebP};
-use img_parts::{Bytes, ImageICC};
+use img_parts::webp::{CHUNK_VP8X, WebP};
 
 text_enum! {
     /// The kinds of file Passerelle accepts, each stored under its own media type.
@@ -77,33 +76,32 @@ pub fn sniff(bytes: &[u8]) -> Result<FileKind, &'static str> {
     Ok(FileKind::Text)
 }
 
-/// The file as stored: images lose every metadata block (EXIF with its location and device,
-/// XMP, comments, text chunks), keeping only what drawing them needs; other kinds are kept as
-/// they are. A file that does not parse as the image it claims to be is refused.
+/// PNG chunks a picture needs to be drawn as its author saw it (APNG's included); every other
+/// chunk (text, EXIF, time, provenance, private chunks) is dropped.
+const PNG_KEPT: &[&[u8; 4]] = &[
+    b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"sBIT", b"bKGD", b"pHYs",
+    b"acTL", b"fcTL", b"fdAT",
+];
+
+/// WebP chunks a picture needs; EXIF, XMP and anything unknown are dropped.
+const WEBP_KEPT: &[&[u8; 4]] = &[b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ANIM", b"ANMF", b"ICCP"];
+
+/// The file as stored: images keep only what drawing them needs (an allowlist of blocks, so
+/// EXIF with its location and device, XMP, comments, text, provenance and anything appended
+/// after the picture all go); other kinds are kept as they are. A file that does not parse as
+/// the image it claims to be is refused.
 pub fn strip_metadata(kind: FileKind, bytes: Vec<u8>) -> Result<Vec<u8>, &'static str> {
     let damaged = |_| "attachments.damaged_image";
     match kind {
-        FileKind::Jpeg => {
-            let mut jpeg = Jpeg::from_bytes(Bytes::from(bytes)).map_err(damaged)?;
-            // APP0 (JFIF) and APP14 (Adobe colour transform) are needed to draw the picture; the
-            // ICC profile (APP2) is kept as colour data. Every other APPn and comment goes.
-            let icc = jpeg.icc_profile();
-            jpeg.segments_mut().retain(|segment| {
-                let marker = segment.marker();
-                let app = (markers::APP1..=markers::APP15).contains(&marker) && marker != markers::APP14;
-                !app && marker != markers::COM
-            });
-            jpeg.set_icc_profile(icc);
-            Ok(jpeg.encoder().bytes().to_vec())
-        }
+        FileKind::Jpeg => strip_jpeg(&bytes),
         FileKind::Png => {
             let mut png = Png::from_bytes(Bytes::from(bytes)).map_err(damaged)?;
-            png.chunks_mut().retain(|chunk| !matches!(&chunk.kind(), b"eXIf" | b"tEXt" | b"zTXt" | b"iTXt" | b"tIME"));
+            png.chunks_mut().retain(|chunk| PNG_KEPT.contains(&&chunk.kind()));
             Ok(png.encoder().bytes().to_vec())
         }
         FileKind::Webp => {
             let mut webp = WebP::from_bytes(Bytes::from(bytes)).map_err(damaged)?;
-            webp.chunks_mut().retain(|chunk| chunk.id() != CHUNK_EXIF && chunk.id() != CHUNK_XMP);
+            webp.chunks_mut().retain(|chunk| WEBP_KEPT.contains(&&chunk.id()));
             // The extended header's flags must stop announcing what is gone (bit 3: EXIF, 2: XMP).
             for chunk in webp.chunks_mut().iter_mut().filter(|chunk| chunk.id() == CHUNK_VP8X) {
                 if let Some(data) = chunk.content().data() {
@@ -117,6 +115,76 @@ pub fn strip_metadata(kind: FileKind, bytes: Vec<u8>) -> Result<Vec<u8>, &'stati
             Ok(webp.encoder().bytes().to_vec())
         }
         FileKind::Pdf | FileKind::Text => Ok(bytes),
+    }
+}
+
+/// A JPEG walked segment by segment to its end-of-image marker, through every scan: APPn
+/// segments go except JFIF (APP0), an ICC profile (APP2 `ICC_PROFILE`) and Adobe's colour
+/// transform (APP14); comments go; whatever follows the end of the image (a second picture with
+/// its own EXIF, a vendor trailer) goes.
+fn strip_jpeg(bytes: &[u8]) -> Result<Vec<u8>, &'static str> {
+    const DAMAGED: &str = "attachments.damaged_image";
+    if !bytes.starts_with(&[0xFF, 0xD8]) {
+        return Err(DAMAGED);
+    }
+    let mut out = vec![0xFF, 0xD8];
+    let mut i = 2;
+    loop {
+        // Fill bytes (0xFF repeated) may precede a marker.
+        if bytes.get(i) != Some(&0xFF) {
+            return Err(DAMAGED);
+        }
+        while bytes.get(i + 1) == Some(&0xFF) {
+            i += 1;
+        }
+        let marker = *bytes.get(i + 1).ok_or(DAMAGED)?;
+        match marker {
+            0xD9 => {
+                out.extend_from_slice(&[0xFF, 0xD9]);
+                return Ok(out);
+            }
+            0x01 | 0xD0..=0xD7 => {
+                out.extend_from_slice(&[0xFF, marker]);
+                i += 2;
+                continue;
+            }
+            _ => {}
+        }
+        let length =
+            usize::from(u16::from_be_bytes([*bytes.get(i + 2).ok_or(DAMAGED)?, *bytes.get(i + 3).ok_or(DAMAGED)?]));
+        if length < 2 {
+            return Err(DAMAGED);
+        }
+        let end = i + 2 + length;
+        let segment = bytes.get(i..end).ok_or(DAMAGED)?;
+        let body = &segment[4..];
+        let kept = match marker {
+            0xE0 | 0xEE => true,
+            0xE2 => body.starts_with(b"ICC_PROFILE\0"),
+            0xE1..=0xEF | 0xFE => false,
+            _ => true,
+        };
+        if kept {
+            out.extend_from_slice(segment);
+        }
+        i = end;
+        if marker == 0xDA {
+            // The entropy-coded data of a scan runs to the next marker that is not a stuffed
+            // byte (FF 00) or a restart (FF D0–D7).
+            let start = i;
+            while i < bytes.len() {
+                if bytes[i] == 0xFF {
+                    match bytes.get(i + 1) {
+                        Some(0x00 | 0xD0..=0xD7) => i += 2,
+                        Some(_) => break,
+                        None => return Err(DAMAGED),
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            out.extend_from_slice(&bytes[start..i]);
+        }
     }
 }
 
@@ -219,13 +287,25 @@ mod tests {
         jpeg.extend(segment(0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0"));
         jpeg.extend(segment(0xE1, b"Exif\0\0MM\0*GPS 48.85N"));
         jpeg.extend(segment(0xFE, b"taken on a pupil's phone"));
+        jpeg.extend(segment(0xE2, b"MPF\0second picture index"));
+        jpeg.extend(segment(0xE2, b"ICC_PROFILE\0\x01\x01colour"));
         jpeg.extend(segment(0xDA, b"\x01\x01\0\0?\0"));
-        jpeg.extend([0x12, 0x34, 0xFF, 0xD9]);
+        jpeg.extend([0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56]);
+        // A progressive JPEG: more scans, and a comment hidden between them.
+        jpeg.extend(segment(0xFE, b"pupil between scans"));
+        jpeg.extend(segment(0xC4, b"\x00table"));
+        jpeg.extend(segment(0xDA, b"\x01\x01\0\0?\0"));
+        jpeg.extend([0x78, 0xFF, 0xD9]);
+        // A second picture appended after the end, with its own EXIF.
+        jpeg.extend([0xFF, 0xD8]);
+        jpeg.extend(segment(0xE1, b"Exif\0\0MM\0*GPS 48.85N"));
         let stripped = strip_metadata(FileKind::Jpeg, jpeg).unwrap();
         assert!(stripped.windows(4).any(|w| w == b"JFIF"));
-        assert!(!stripped.windows(4).any(|w| w == b"Exif" || w == b"GPS "));
+        assert!(stripped.windows(11).any(|w| w == b"ICC_PROFILE"), "colour data stays");
+        assert!(!stripped.windows(4).any(|w| w == b"Exif" || w == b"GPS " || w == b"MPF\0"));
         assert!(!stripped.windows(5).any(|w| w == b"pupil"));
-        assert!(stripped.ends_with(&[0x12, 0x34, 0xFF, 0xD9]), "the picture's data is untouched");
+        assert!(stripped.windows(7).any(|w| w == [0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56]), "scan data untouched");
+        assert!(stripped.ends_with(&[0x78, 0xFF, 0xD9]), "nothing after the end of the image");
     }
 
     #[test]

@@ -122,12 +122,20 @@ fn parse_filter(
     }
     match day_start(form.get("until"), state.tz) {
         // Up to the end of that day.
-        Ok(until) => filter.until = until.map(|start| start + TimeDelta::days(1)),
+        Ok(Some(start)) => match start.checked_add_signed(TimeDelta::days(1)) {
+            Some(end) => filter.until = Some(end),
+            None => errors.add("until", "error.invalid_date"),
+        },
+        Ok(None) => {}
         Err(key) => errors.add("until", key),
     }
-    if !form.get("before").is_empty() {
-        filter.before =
-            Some(form.get("before").parse::<i64>().map_err(|_| AppError::BadRequest("error_page.unknown_filter"))?);
+    let bad_page = |_| AppError::BadRequest("error_page.unknown_filter");
+    if partner_view {
+        // Numbered pages: the trail's own numbers would count every organisation's records.
+        let page = if form.get("page").is_empty() { 1 } else { form.get("page").parse::<i64>().map_err(bad_page)? };
+        filter.skip = (page.clamp(1, 100_000) - 1) * PAGE_SIZE;
+    } else if !form.get("before").is_empty() {
+        filter.before = Some(form.get("before").parse::<i64>().map_err(bad_page)?);
     }
     let reference = form.get("case").trim().to_owned();
     let reference = if reference.is_empty() {
@@ -220,6 +228,10 @@ async fn page(
         errors.add(field, key);
     }
     let older = match (more, records.last()) {
+        (true, _) if partner_view => {
+            let page = form.get("page").parse::<i64>().unwrap_or(1).max(1);
+            Some(query_with(&form, "page", &(page + 1).to_string()))
+        }
         (true, Some(last)) => Some(query_with(&form, "before", &last.id.to_string())),
         _ => None,
     };
@@ -252,47 +264,63 @@ pub async fn export(state: web::Data<AppState>, posted: Posted) -> Result<HttpRe
     user.ensure_platform_admin()?;
     let mut form = form;
     form.set("before", "");
-    let (mut filter, mut errors, reference, person) = parse_filter(&state, &user, &form)?;
+    let (filter, errors, reference, person) = parse_filter(&state, &user, &form)?;
+    let reader = user.clone();
+    let (filter, mut errors) = state
+        .db(move |conn| {
+            let (mut filter, mut errors) = (filter, errors);
+            resolve(conn, &reader, &mut filter, &mut errors, reference, person)?;
+            Ok((filter, errors))
+        })
+        .await?;
+    // The filters first, the proof last: a refused export spends no code.
     if errors.is_empty() {
         step_up::confirm(&state, &user, &form, &mut errors).await?;
     }
     if !errors.is_empty() {
         return page(&state, &user, "/admin/audit", form, errors).await;
     }
-    let described = query_with(&form, "limit", &EXPORT_LIMIT.to_string());
-    let reader = user.clone();
-    let exported = state
-        .tx(move |conn| {
-            let mut errors = FieldErrors::default();
-            resolve(conn, &reader, &mut filter, &mut errors, reference, person)?;
-            if !errors.is_empty() {
-                return Ok(Err(errors));
-            }
-            let (records, _) = audit::page(conn, &filter, EXPORT_LIMIT)?;
-            audit::append(conn, &reader.audit(AuditAction::AuditExported).detail(&described))?;
-            Ok(Ok(records))
-        })
+    // Read outside any write transaction; the export's own record is a short one after.
+    let records = state.db(move |conn| Ok(audit::page(conn, &filter, EXPORT_LIMIT)?.0)).await?;
+    let mut described = form.clone();
+    if !described.get("person").is_empty() {
+        // The trail keeps no email address: whose records were asked for is in the filter's id.
+        described.set("person", "(one person)");
+    }
+    let described = query_with(&described, "limit", &EXPORT_LIMIT.to_string());
+    let recorder = user.clone();
+    state
+        .tx(move |conn| Ok(audit::append(conn, &recorder.audit(AuditAction::AuditExported).detail(&described))?))
         .await?;
-    let records = match exported {
-        Ok(records) => records,
-        Err(errors) => return page(&state, &user, "/admin/audit", form, errors).await,
-    };
-    let mut csv = String::from("number,at_utc,action,actor,organisation,case,about,detail,address,prev_hash,hash\r\n");
+    // Display columns first; then every field exactly as hashed, so a copy can be re-chained.
+    let mut csv = String::from(
+        "number,at_utc,action,actor,organisation,case,about,detail,address,\
+         actor_id,organisation_id,case_id,subject_id,internal,at_hashed,prev_hash,hash\r\n",
+    );
+    let id = |value: Option<i64>| value.map(|v| v.to_string()).unwrap_or_default();
     for r in &records {
-        let fields = [
-            r.id.to_string(),
-            r.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
-            r.action.clone(),
+        let shown = [
             r.actor.clone().unwrap_or_default(),
             r.organisation.clone().unwrap_or_default(),
             r.case_reference.clone().unwrap_or_default(),
             r.subject.clone().unwrap_or_default(),
-            r.detail.clone().unwrap_or_default(),
-            r.address.clone().unwrap_or_default(),
-            r.prev_hash.clone(),
-            r.hash.clone(),
         ];
-        csv.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        let raw = &r.raw;
+        let mut line = vec![r.id.to_string(), r.at.format("%Y-%m-%dT%H:%M:%SZ").to_string(), csv_raw(&raw.action)];
+        line.extend(shown.iter().map(|cell| csv_field(cell)));
+        line.extend([
+            csv_raw(raw.detail.as_deref().unwrap_or("")),
+            csv_raw(raw.address.as_deref().unwrap_or("")),
+            id(raw.actor_id),
+            id(raw.organisation_id),
+            id(raw.case_id),
+            id(raw.subject_id),
+            if raw.internal { "1" } else { "0" }.to_owned(),
+            raw.at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
+            raw.prev_hash.clone(),
+            r.hash.clone(),
+        ]);
+        csv.push_str(&line.join(","));
         csv.push_str("\r\n");
     }
     tracing::warn!(records = records.len(), "audit trail exported");
@@ -303,11 +331,20 @@ pub async fn export(state: web::Data<AppState>, posted: Posted) -> Result<HttpRe
         .body(csv))
 }
 
-/// One CSV cell: quoted when it holds a separator, a quote or a line break; a leading `=`, `+`,
-/// `-` or `@` (a formula to a spreadsheet) is defused with an apostrophe.
+/// A cell of text someone typed (a name): a leading `=`, `+`, `-`, `@`, tab or carriage return
+/// (a formula to a spreadsheet) is defused with an apostrophe, then quoted as needed.
 fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };
-    if value.contains([',', '"', '\r', '\n']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { csv_raw(&format!("'{value}")) } else { csv_raw(value) }
+}
+
+/// A cell kept exactly as stored (codes, hashes), quoted when it holds a separator, a quote or
+/// a line break.
+fn csv_raw(value: &str) -> String {
+    if value.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_owned()
+    }
 }
 
 /// The filters of this page as a query string, with `key` set to `value`.
@@ -333,5 +370,7 @@ mod tests {
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
         assert_eq!(csv_field("-1"), "'-1");
+        assert_eq!(csv_field("\tcmd"), "'\tcmd");
+        assert_eq!(super::csv_raw("submitted>triaged"), "submitted>triaged");
     }
 }

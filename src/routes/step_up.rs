@@ -5,8 +5,10 @@
 
 use crate::auth::current_user::CurrentUser;
 use crate::auth::password;
-use crate::db::{self, sessions};
+use crate::db::{self, audit, sessions, sign_in_failures};
+use crate::domain::audit::AuditAction;
 use crate::domain::new_case::FieldErrors;
+use crate::domain::throttle::Guarded;
 use crate::error::AppError;
 use crate::routes::auth::second_factor::{CodeCheck, check_code};
 use crate::routes::form::FormData;
@@ -63,23 +65,43 @@ pub async fn confirm(
     }
     let id = user.user.user_id;
     let token_hash = user.user.token_hash.clone();
+    let actor = user.clone();
     let right = match asked {
         Ask::Code => {
+            // Wrong codes count against the account as at sign-in, and lock it the same way.
             state
                 .tx(move |conn| {
-                    let accepted = matches!(check_code(conn, id, &typed)?, CodeCheck::Accepted { .. });
+                    let checked = check_code(conn, id, &typed)?;
+                    let accepted = matches!(checked, CodeCheck::Accepted { .. });
                     if accepted {
                         sessions::reconfirmed(conn, &token_hash, db::now())?;
+                    } else {
+                        audit::append(conn, &actor.audit(AuditAction::SecondFactorFailed).detail("step_up"))?;
                     }
                     Ok(accepted)
                 })
                 .await?
         }
         _ => {
-            let right = password::is_current(state, id, typed).await?;
-            if right {
-                state.tx(move |conn| Ok(sessions::reconfirmed(conn, &token_hash, db::now())?)).await?;
+            // Guessing the password here costs what it costs on the sign-in page.
+            let key = format!("account:{}", user.user.email.to_lowercase());
+            let subjects = vec![key.clone()];
+            if state.db(move |conn| Ok(sign_in_failures::blocked_until(conn, &subjects, db::now())?)).await?.is_some() {
+                errors.add(FIELD, "sign_in.throttled");
+                return Ok(());
             }
+            let right = password::is_current(state, id, typed).await?;
+            state
+                .tx(move |conn| {
+                    if right {
+                        sessions::reconfirmed(conn, &token_hash, db::now())?;
+                    } else {
+                        sign_in_failures::record(conn, &key, Guarded::Account, db::now())?;
+                        audit::append(conn, &actor.audit(AuditAction::SignInFailed).subject(id).detail("step_up"))?;
+                    }
+                    Ok(())
+                })
+                .await?;
             right
         }
     };

@@ -20,6 +20,7 @@ use crate::email::notify;
 use crate::error::AppError;
 use crate::routes::form::{FormData, Posted};
 use crate::routes::page::{Page, render, see_other};
+use crate::routes::step_up;
 use crate::startup::AppState;
 
 #[derive(Template)]
@@ -33,11 +34,16 @@ struct UsersTemplate<'a> {
     errors: FieldErrors,
     /// The address an invitation was just sent to.
     invited: Option<String>,
+    ask: step_up::Ask,
 }
 
 impl UsersTemplate<'_> {
     fn error(&self, field: &str) -> Option<&'static str> {
         self.errors.get(field)
+    }
+
+    fn step_up_error(&self, _which: &str) -> Option<&'static str> {
+        self.errors.get(step_up::FIELD)
     }
 }
 
@@ -58,6 +64,7 @@ async fn show(
         form,
         errors,
         invited,
+        ask: step_up::ask(state, user),
     };
     render(status, &template)
 }
@@ -85,6 +92,12 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
             return show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, form, errors, None).await;
         }
     };
+    // Adding someone may add an admin: as sensitive as changing a role.
+    let mut errors = FieldErrors::default();
+    step_up::confirm(&state, &user, &form, &mut errors).await?;
+    if !errors.is_empty() {
+        return show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, form, errors, None).await;
+    }
     let hash = match account.password.clone() {
         Some(clear) => web::block(move || password::hash(&clear)).await?.map_err(AppError::internal)?,
         None => password::NO_PASSWORD_YET.to_owned(),
@@ -95,7 +108,7 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
     let refusal = state
         .tx(move |conn| {
             let mut errors = FieldErrors::default();
-            match organisations::find(conn, organisation)? {
+            match organisations::find(conn, organisation)?.filter(|org| org.deleted_at.is_none()) {
                 None => errors.add("organisation", "error.unknown_choice"),
                 Some(org) if !org.kind.allows(stored.role) => errors.add("role", "error.role_not_for_organisation"),
                 Some(_) => {}

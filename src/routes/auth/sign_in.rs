@@ -169,7 +169,9 @@ pub async fn submit(
                     created_at: now,
                     expires_at: now + lifetime,
                     stage: stage.code(),
-                    second_factor_at: None,
+                    // The last proof of who they are, for sensitive actions: the password, when
+                    // no code is asked for.
+                    second_factor_at: (stage == SessionStage::Full).then_some(now),
                     last_seen_at: Some(now),
                     user_agent: device.as_deref(),
                     ip_address: address.as_deref(),

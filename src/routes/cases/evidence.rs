@@ -191,7 +191,8 @@ pub async fn preview(
         return Err(AppError::NotFound);
     }
     let (reference, id) = path.into_inner();
-    let (file, bytes) = load(&state, &user, reference, id, false).await?;
+    // A preview is a view of the file like a download: recorded (as the platform's own).
+    let (file, bytes) = load(&state, &user, reference, id, true).await?;
     if !file.kind.is_image() {
         return Err(AppError::NotFound);
     }
@@ -228,11 +229,17 @@ pub async fn purge(
             if file.purged_at.is_some() {
                 return Ok(());
             }
-            attachments::purge(conn, &storage, &file.sha256, actor.user.user_id, db::now())?;
-            let mut entry =
-                actor.audit(AuditAction::AttachmentPurged).organisation(case.organisation_id).detail(&file.sha256);
-            entry.case = Some(case.id);
-            audit::append(conn, &entry)?;
+            // The same file may be attached elsewhere, even to another organisation's case: it
+            // goes everywhere, and each case's trail says so, internal where the file was.
+            for (purged_case, organisation, internal) in
+                attachments::purge(conn, &storage, &file.sha256, actor.user.user_id, db::now())?
+            {
+                let mut entry =
+                    actor.audit(AuditAction::AttachmentPurged).organisation(organisation).detail(&file.sha256);
+                entry.case = Some(purged_case);
+                entry.internal = internal;
+                audit::append(conn, &entry)?;
+            }
             Ok(())
         })
         .await?;

@@ -34,6 +34,9 @@ pub async fn post(
     let result = state
         .tx(move |conn| {
             let case = load_visible(conn, &actor, &lookup)?;
+            if case.anonymised_at.is_some() {
+                return Err(AppError::BadRequest("case.anonymised_read_only"));
+            }
             let (Some(authority), Some(referred_at)) = (authority, referred_at) else {
                 return Ok(Err(Refusal::Fields(errors)));
             };

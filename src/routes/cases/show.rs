@@ -238,7 +238,11 @@ pub async fn render_case(
     };
     // Only a staff view writes (its audit event); a partner's view takes no write lock.
     let loaded = if record_view { state.tx(load).await? } else { state.db(load).await? };
-    let actions = loaded.case.status.available(user.side(), &loaded.case.clock(db::now()));
+    let actions = if loaded.case.anonymised_at.is_some() {
+        Vec::new()
+    } else {
+        loaded.case.status.available(user.side(), &loaded.case.clock(db::now()))
+    };
     let status = feedback.status.unwrap_or(StatusCode::OK);
     let mut template = ShowTemplate {
         page: Page::for_user(state, &user, "cases"),

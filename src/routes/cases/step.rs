@@ -21,9 +21,14 @@ pub struct Step<'a> {
 }
 
 impl<'a> Step<'a> {
-    /// The case (404 if the reader may not see it), staying as it is unless an action applies.
+    /// The case (404 if the reader may not see it; refused once anonymised), staying as it is
+    /// unless an action applies.
     pub fn load(conn: &mut DbConnection, actor: &'a CurrentUser, reference: &str) -> Result<Step<'a>, AppError> {
         let case = load_visible(conn, actor, reference)?;
+        if case.anonymised_at.is_some() {
+            // Retention emptied it for good: nothing new may be written to it.
+            return Err(AppError::BadRequest("case.anonymised_read_only"));
+        }
         Ok(Step { next: case.status, case, now: db::now(), actor })
     }
 

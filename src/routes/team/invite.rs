@@ -29,6 +29,12 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
         }
         Err(errors) => return show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, form, errors, None).await,
     };
+    // Inviting someone may add an admin: as sensitive as changing a role.
+    let mut errors = FieldErrors::default();
+    crate::routes::step_up::confirm(&state, &user, &form, &mut errors).await?;
+    if !errors.is_empty() {
+        return show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, form, errors, None).await;
+    }
     let organisation = user.user.organisation_id;
     let stored = account.clone();
     let actor = user.clone();

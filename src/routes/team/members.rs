@@ -33,6 +33,7 @@ struct TeamTemplate<'a> {
     requires_two_factor: bool,
     platform_requires: bool,
     everywhere: bool,
+    ask: crate::routes::step_up::Ask,
 }
 
 impl TeamTemplate<'_> {
@@ -42,6 +43,10 @@ impl TeamTemplate<'_> {
 
     fn error(&self, field: &str) -> Option<&'static str> {
         self.errors.get(field)
+    }
+
+    fn step_up_error(&self, _which: &str) -> Option<&'static str> {
+        self.errors.get(crate::routes::step_up::FIELD)
     }
 }
 
@@ -77,6 +82,7 @@ pub async fn show(
         requires_two_factor,
         platform_requires,
         everywhere,
+        ask: crate::routes::step_up::ask(state, user),
     };
     render(status, &template)
 }

@@ -1,0 +1,2 @@
+DROP TRIGGER audit_head_forward_only;
+DROP TRIGGER audit_head_no_delete;
