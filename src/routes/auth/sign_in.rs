@@ -177,8 +177,9 @@ pub async fn submit(
                     ip_address: address.as_deref(),
                 },
             )?;
-            // Signed in once the code is typed too, if one is needed.
-            if stage != SessionStage::SecondFactor {
+            // Signed in once the code is typed too, if one is needed (or, for someone who must
+            // enrol one, once it is set up).
+            if stage == SessionStage::Full {
                 let entry = audit::Entry::new(AuditAction::SignedIn, Some(user), address.as_deref());
                 audit::append(conn, &entry.organisation(organisation).detail("password"))?;
             }
