@@ -211,6 +211,7 @@ fn org_command(conn: &mut DbConnection, command: OrgCommand) -> Result<(), Strin
     }
     let id = conn
         .transaction(|conn| {
+            db::lock_for_write(conn)?;
             let id = organisations::insert(
                 conn,
                 &organisations::NewOrganisation {
@@ -280,6 +281,7 @@ fn user_command(conn: &mut DbConnection, command: UserCommand) -> Result<(), Str
     }
     let hash = password::hash(&clear).map_err(|e| e.to_string())?;
     conn.transaction(|conn| {
+        db::lock_for_write(conn)?;
         let created = users::insert(
             conn,
             &users::NewUser {
@@ -309,6 +311,7 @@ fn reset_two_factor(conn: &mut DbConnection, email: &str) -> Result<(), String> 
         .ok_or(format!("no account uses {}", email.as_str()))?;
     let user = crate::domain::ids::UserId(user.id);
     conn.transaction(|conn| {
+        db::lock_for_write(conn)?;
         crate::db::two_factor::disable(conn, user)?;
         crate::db::sessions::delete_for_user(conn, user)?;
         audit::append_about(conn, AuditAction::TwoFactorReset, None, user, None)?;

@@ -31,7 +31,10 @@ const ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
 pub fn seed(conn: &mut DbConnection) -> Result<(), diesel::result::Error> {
     let partners = organisations::all(conn)?.iter().filter(|o| o.kind == OrgKind::Partner).count();
     if partners == 0 {
-        conn.transaction(insert_demo)?;
+        conn.transaction(|conn| {
+            db::lock_for_write(conn)?;
+            insert_demo(conn)
+        })?;
         println!("Demo data added.");
     }
     println!("Demo accounts (password for each: {DEMO_PASSWORD}):");

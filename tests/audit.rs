@@ -89,6 +89,20 @@ async fn the_trail_refuses_changes_and_verify_finds_tampering(app: TestApp) {
     assert!(delete.is_err(), "the trail is append-only");
     let rewind = diesel::sql_query("UPDATE audit_head SET last_id = 2").execute(&mut *app.conn());
     assert!(rewind.is_err(), "the head only moves forward");
+    let rehash = diesel::sql_query("UPDATE audit_head SET last_hash = 'forged'").execute(&mut *app.conn());
+    assert!(rehash.is_err(), "the head's hash is its last record's");
+    let replace = if app.database_url.starts_with("postgres") {
+        "INSERT INTO audit_log (id, at, action, internal, prev_hash, hash) VALUES (3, '2026-01-01', 'x', false, 'p', 'h')"
+    } else {
+        "INSERT OR REPLACE INTO audit_log (id, at, action, internal, prev_hash, hash) VALUES (3, '2026-01-01', 'x', 0, 'p', 'h')"
+    };
+    assert!(diesel::sql_query(replace).execute(&mut *app.conn()).is_err(), "no record enters but at the head");
+    let second_head = if app.database_url.starts_with("postgres") {
+        "INSERT INTO audit_head (id, last_id, last_hash) VALUES (2, 0, 'x')"
+    } else {
+        "INSERT OR REPLACE INTO audit_head (id, last_id, last_hash) VALUES (1, 0, 'x')"
+    };
+    assert!(diesel::sql_query(second_head).execute(&mut *app.conn()).is_err(), "one head, never replaced");
     assert!(diesel::sql_query("DELETE FROM audit_head").execute(&mut *app.conn()).is_err());
     if app.database_url.starts_with("postgres") {
         let truncate = diesel::sql_query("TRUNCATE audit_log").execute(&mut *app.conn());

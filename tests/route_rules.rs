@@ -152,12 +152,19 @@ async fn every_route_answers_each_person_as_its_rule_says(app: TestApp) {
 fn footprint(app: &TestApp) -> Vec<i64> {
     [
         "cases",
+        "cases WHERE legal_hold",
         "case_events",
         "attachments",
         "case_watchers",
         "notifications",
+        "audit_log",
+        "sessions",
+        "sign_in_failures",
         "users WHERE deleted_at IS NULL AND disabled_at IS NULL",
+        "users WHERE role IN ('partner_admin', 'platform_admin')",
+        "users WHERE totp_secret IS NOT NULL",
         "organisations WHERE deleted_at IS NULL",
+        "organisations WHERE require_two_factor OR platform_requires_two_factor",
         "account_tokens",
         "recovery_codes",
     ]
@@ -165,6 +172,9 @@ fn footprint(app: &TestApp) -> Vec<i64> {
     .map(|table| app.count(table))
     .collect()
 }
+
+/// The page every forged form gets.
+const CSRF_REFUSAL: &str = "did not come from Passerelle";
 
 async fn every_state_changing_route_refuses_a_forged_form(app: TestApp) {
     let cast = app.cast();
@@ -178,9 +188,19 @@ async fn every_state_changing_route_refuses_a_forged_form(app: TestApp) {
         use passerelle::db::schema::attachments::dsl;
         dsl::attachments.select(dsl::id).first(&mut *app.conn()).unwrap()
     };
+    // Everyone signed in first: the forged posts below are the only thing that happens.
+    let mut clients = Vec::new();
+    for (name, account) in
+        [("anna", &cast.anna), ("alice", &cast.alice), ("lea", &cast.lea), ("max", &cast.max), ("bob", &cast.bob)]
+    {
+        clients.push((name, app.sign_in(account).await));
+    }
+    let mut pending = app.client();
+    pending.sign_in_password_only(&cast.lea.email, support::PASSWORD).await;
+    let mut anonymous = app.client();
+    // A signed-out form's token is a double-submit cookie: hold one, then send another token.
+    anonymous.get("/sign-in").await;
     let before = footprint(&app);
-    let people: [(&str, &Account); 5] =
-        [("anna", &cast.anna), ("alice", &cast.alice), ("lea", &cast.lea), ("max", &cast.max), ("bob", &cast.bob)];
     let mut checked = 0;
     for (method, pattern) in ROUTES.iter().filter(|(method, _)| *method == "post") {
         let rule = rule(method, pattern).expect("every route has a rule");
@@ -195,26 +215,34 @@ async fn every_state_changing_route_refuses_a_forged_form(app: TestApp) {
             .replace("{reference}", &reference)
             .replace("{token}", &"0".repeat(64))
             .replace("{id}", &id.to_string());
-        let mut client = match rule {
-            Rule::Public => app.client(),
-            Rule::Pending => {
-                let mut client = app.client();
-                client.sign_in_password_only(&cast.lea.email, support::PASSWORD).await;
+        let client = match rule {
+            Rule::Public => &mut anonymous,
+            Rule::Pending => &mut pending,
+            _ => {
+                let (_, client) = clients.iter_mut().find(|(name, _)| allowed(rule, name)).expect("someone may");
                 client
             }
-            _ => {
-                let (_, who) = people.iter().find(|(name, _)| allowed(rule, name)).expect("someone may");
-                app.sign_in(who).await
-            }
         };
-        for body in [&b"csrf=forged&confirm=1&hold=1&watch=1"[..], b"confirm=1"] {
+        for body in [&b"csrf=forged&confirm=1&hold=1&watch=1&required=1&role=partner_admin"[..], b"confirm=1"] {
             let answer = client.post_raw(&path, body.to_vec()).await;
             assert_eq!(answer.status, 403, "{method} {path} with a forged form: {:?}", answer.location);
+            assert!(answer.contains(CSRF_REFUSAL), "{method} {path}: refused for its token");
+        }
+        if path.ends_with("/messages") || path == "/cases" {
+            // Forms that carry files are read as multipart: the same rule holds there.
+            let real = std::mem::replace(&mut client.csrf, "forged".to_owned());
+            let answer = client.post_multipart(&path, &[("body", "forged")], &[("a.png", support::PIXEL_PNG)]).await;
+            client.csrf = real;
+            assert_eq!(answer.status, 403, "{method} {path} multipart");
+            assert!(answer.contains(CSRF_REFUSAL));
         }
         checked += 1;
     }
     assert!(checked > 30, "every state-changing route was tried ({checked})");
     assert_eq!(footprint(&app), before, "a refused form changed nothing");
+    // The control: the same client with its real token is heard.
+    let (_, alice) = clients.iter_mut().find(|(name, _)| *name == "alice").unwrap();
+    assert_eq!(alice.post(&format!("/cases/{reference}/watch"), &[("watch", "0")]).await.status, 303);
 }
 
 on_both_backends!(every_route_answers_each_person_as_its_rule_says, every_state_changing_route_refuses_a_forged_form);

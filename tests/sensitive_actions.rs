@@ -99,6 +99,17 @@ async fn a_deleted_person_cannot_sign_in_and_their_cases_stay(app: TestApp) {
     let mut proven = invite.to_vec();
     proven.push(("confirm_code", PASSWORD));
     assert!(anna.post("/team/invite", &proven).await.contains("noor@alpha.test"));
+    let noor: i64 =
+        users::table.filter(users::email.eq("noor@alpha.test")).select(users::id).first(&mut *app.conn()).unwrap();
+    assert_eq!(anna.post(&format!("/team/{noor}/disable"), &[]).await.status, 303);
+    let back = anna.post(&format!("/team/{noor}/enable"), &[]).await;
+    assert_eq!(back.status, 422, "giving an admin back their powers is sensitive too");
+    assert!(back.contains("Type your password"));
+    let enabled = anna.post(&format!("/team/{noor}/enable"), &[("confirm_code", PASSWORD)]).await;
+    assert_eq!(enabled.location.as_deref(), Some("/team"));
+    let disabled: Option<chrono::NaiveDateTime> =
+        users::table.find(noor).select(users::disabled_at).first(&mut *app.conn()).unwrap();
+    assert!(disabled.is_none());
 }
 
 async fn the_audit_export_asks_for_a_code_and_is_recorded(app: TestApp) {

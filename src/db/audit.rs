@@ -248,7 +248,7 @@ pub fn page(conn: &mut DbConnection, filter: &Filter, size: i64) -> QueryResult<
         query = query.filter(audit_log::id.lt(before));
     }
     let mut rows: Vec<RecordRow> =
-        query.order(audit_log::id.desc()).limit(size + 1).select(record_columns!()).load(conn)?;
+        query.order(audit_log::id.desc()).offset(filter.skip).limit(size + 1).select(record_columns!()).load(conn)?;
     let more = rows.len() as i64 > size;
     rows.truncate(size as usize);
     let records: Vec<(AuditRecord, String)> = rows.into_iter().map(record_of).collect();

@@ -121,6 +121,10 @@ pub fn delete_user(conn: &mut DbConnection, user: UserId, now: NaiveDateTime) ->
     diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(user.0))).execute(conn)?;
     diesel::delete(case_watchers::table.filter(case_watchers::user_id.eq(user.0))).execute(conn)?;
     diesel::delete(digest_entries::table.filter(digest_entries::recipient_id.eq(user.0))).execute(conn)?;
+    // Sent and failed emails keep no address of theirs.
+    diesel::update(notifications::table.filter(notifications::recipient_id.eq(user.0)))
+        .set(notifications::to_address.eq(None::<String>))
+        .execute(conn)?;
     // Emails not yet sent would go to an address that is no longer theirs to hold.
     diesel::delete(
         notifications::table
@@ -156,13 +160,25 @@ pub fn delete_organisation(
     }
     // Nobody is left to follow its cases: the open ones close as withdrawn (held ones too, so
     // retention takes them once the hold is lifted); all but the held lose their content now.
-    diesel::update(
-        cases::table
-            .filter(cases::organisation_id.eq(organisation.0))
-            .filter(cases::status.ne_all([CaseStatus::Closed.code(), CaseStatus::Withdrawn.code()])),
-    )
-    .set((cases::status.eq(CaseStatus::Withdrawn.code()), cases::closed_at.eq(Some(now)), cases::updated_at.eq(now)))
-    .execute(conn)?;
+    let open: Vec<(i64, String)> = cases::table
+        .filter(cases::organisation_id.eq(organisation.0))
+        .filter(cases::status.ne_all([CaseStatus::Closed.code(), CaseStatus::Withdrawn.code()]))
+        .select((cases::id, cases::status))
+        .load(conn)?;
+    for (case, status) in open {
+        diesel::update(cases::table.find(case))
+            .set((
+                cases::status.eq(CaseStatus::Withdrawn.code()),
+                cases::closed_at.eq(Some(now)),
+                cases::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        let change = format!("{status}>{}", CaseStatus::Withdrawn.code());
+        let mut entry = audit::Entry::new(AuditAction::CaseStatusChanged, Some(actor), None).organisation(organisation);
+        entry.case = Some(CaseId(case));
+        entry.at = now;
+        audit::append(conn, &entry.detail(&change))?;
+    }
     let unheld: Vec<i64> = cases::table
         .filter(cases::organisation_id.eq(organisation.0))
         .filter(cases::anonymised_at.is_null())

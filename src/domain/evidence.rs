@@ -102,6 +102,11 @@ pub fn strip_metadata(kind: FileKind, bytes: Vec<u8>) -> Result<Vec<u8>, &'stati
         FileKind::Webp => {
             let mut webp = WebP::from_bytes(Bytes::from(bytes)).map_err(damaged)?;
             webp.chunks_mut().retain(|chunk| WEBP_KEPT.contains(&&chunk.id()));
+            // An animation frame nests chunks of its own: only its picture ones stay.
+            for chunk in webp.chunks_mut().iter_mut().filter(|chunk| chunk.id() == *b"ANMF") {
+                let data = chunk.content().data().ok_or("attachments.damaged_image")?;
+                *chunk = RiffChunk::new(*b"ANMF", RiffContent::Data(Bytes::from(frame_without_metadata(data)?)));
+            }
             // The extended header's flags must stop announcing what is gone (bit 3: EXIF, 2: XMP).
             for chunk in webp.chunks_mut().iter_mut().filter(|chunk| chunk.id() == CHUNK_VP8X) {
                 if let Some(data) = chunk.content().data() {
@@ -118,10 +123,38 @@ pub fn strip_metadata(kind: FileKind, bytes: Vec<u8>) -> Result<Vec<u8>, &'stati
     }
 }
 
-/// A JPEG walked segment by segment to its end-of-image marker, through every scan: APPn
-/// segments go except JFIF (APP0), an ICC profile (APP2 `ICC_PROFILE`) and Adobe's colour
-/// transform (APP14); comments go; whatever follows the end of the image (a second picture with
-/// its own EXIF, a vendor trailer) goes.
+/// An `ANMF` frame's data: its 16-byte header, then only the `ALPH`, `VP8 ` and `VP8L` chunks
+/// nested in it.
+fn frame_without_metadata(data: &[u8]) -> Result<Vec<u8>, &'static str> {
+    const DAMAGED: &str = "attachments.damaged_image";
+    let mut out = data.get(..16).ok_or(DAMAGED)?.to_vec();
+    let mut i = 16;
+    while i < data.len() {
+        let id = data.get(i..i + 4).ok_or(DAMAGED)?;
+        let size = u32::from_le_bytes(data.get(i + 4..i + 8).ok_or(DAMAGED)?.try_into().map_err(|_| DAMAGED)?);
+        let size = usize::try_from(size).map_err(|_| DAMAGED)?;
+        let padded = size + size % 2;
+        let end = i.checked_add(8 + padded).ok_or(DAMAGED)?;
+        let chunk = data.get(i..end.min(data.len())).ok_or(DAMAGED)?;
+        if chunk.len() < 8 + size {
+            return Err(DAMAGED);
+        }
+        if matches!(id, b"ALPH" | b"VP8 " | b"VP8L") {
+            out.extend_from_slice(chunk);
+            if chunk.len() < 8 + padded {
+                out.push(0);
+            }
+        }
+        i = end;
+    }
+    Ok(out)
+}
+
+/// A JPEG walked segment by segment to its end-of-image marker, through every scan. Only the
+/// picture's own segments stay (frames, tables, scans), with JFIF's header (its thumbnail
+/// removed), an ICC profile and Adobe's colour transform; every other APPn, comment or unknown
+/// segment goes, and so does whatever follows the end of the image (a second picture with its
+/// own EXIF, a vendor trailer). A second start of image is refused.
 fn strip_jpeg(bytes: &[u8]) -> Result<Vec<u8>, &'static str> {
     const DAMAGED: &str = "attachments.damaged_image";
     if !bytes.starts_with(&[0xFF, 0xD8]) {
@@ -155,17 +188,26 @@ fn strip_jpeg(bytes: &[u8]) -> Result<Vec<u8>, &'static str> {
         if length < 2 {
             return Err(DAMAGED);
         }
+        if marker == 0xD8 {
+            // A second start of image inside the first: not a picture we take.
+            return Err(DAMAGED);
+        }
         let end = i + 2 + length;
         let segment = bytes.get(i..end).ok_or(DAMAGED)?;
         let body = &segment[4..];
-        let kept = match marker {
-            0xE0 | 0xEE => true,
-            0xE2 => body.starts_with(b"ICC_PROFILE\0"),
-            0xE1..=0xEF | 0xFE => false,
-            _ => true,
-        };
-        if kept {
-            out.extend_from_slice(segment);
+        match marker {
+            // JFIF's header without its thumbnail (a thumbnail may show the picture unredacted).
+            0xE0 if body.starts_with(b"JFIF\0") && body.len() >= 12 => {
+                out.extend_from_slice(&[0xFF, 0xE0, 0x00, 0x10]);
+                out.extend_from_slice(&body[..12]);
+                out.extend_from_slice(&[0x00, 0x00]);
+            }
+            0xE2 if body.starts_with(b"ICC_PROFILE\0") => out.extend_from_slice(segment),
+            0xEE if body.starts_with(b"Adobe") => out.extend_from_slice(segment),
+            // Frames, tables, scans, restart intervals, line counts: the picture itself.
+            0xC0..=0xC7 | 0xC9..=0xCF | 0xDA..=0xDD | 0xDF => out.extend_from_slice(segment),
+            // Every other segment (APPn, comments, extensions, reserved markers) is dropped.
+            _ => {}
         }
         i = end;
         if marker == 0xDA {
@@ -306,6 +348,29 @@ mod tests {
         assert!(!stripped.windows(5).any(|w| w == b"pupil"));
         assert!(stripped.windows(7).any(|w| w == [0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56]), "scan data untouched");
         assert!(stripped.ends_with(&[0x78, 0xFF, 0xD9]), "nothing after the end of the image");
+    }
+
+    #[test]
+    fn jpeg_thumbnails_and_nested_starts_do_not_smuggle_anything() {
+        let segment = |marker: u8, body: &[u8]| {
+            let mut s = vec![0xFF, marker];
+            s.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
+            s.extend_from_slice(body);
+            s
+        };
+        let mut jpeg = vec![0xFF, 0xD8];
+        jpeg.extend(segment(0xE0, b"JFIF\0\x01\x02\0\0\x01\0\x01\x01\x01THUMB"));
+        jpeg.extend(segment(0xF7, b"reserved extension"));
+        jpeg.extend(segment(0xDA, b"\x01\x01\0\0?\0"));
+        jpeg.extend([0x12, 0xFF, 0xD9]);
+        let stripped = strip_metadata(FileKind::Jpeg, jpeg).unwrap();
+        assert!(!stripped.windows(5).any(|w| w == b"THUMB"), "no thumbnail");
+        assert!(!stripped.windows(8).any(|w| w == b"reserved"));
+        assert_eq!(&stripped[2..6], &[0xFF, 0xE0, 0x00, 0x10], "a 16-byte JFIF header");
+        assert_eq!(&stripped[20..22], &[0xFF, 0xDA]);
+        let mut nested = vec![0xFF, 0xD8, 0xFF, 0xD8];
+        nested.extend(segment(0xE1, b"Exif\0\0GPS"));
+        assert_eq!(strip_metadata(FileKind::Jpeg, nested), Err("attachments.damaged_image"));
     }
 
     #[test]

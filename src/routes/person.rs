@@ -58,7 +58,7 @@ struct Manager {
 
 /// Which set of pages a request came through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Area {
+pub enum Area {
     Admin,
     Team,
 }
@@ -108,6 +108,31 @@ async fn show(
         done,
     };
     render(status, &template)
+}
+
+/// Enabling an admin again gives back an admin's powers: it asks for a fresh proof like adding
+/// one. `Some(page)` is the refusal (this person's page, with the field to type it in).
+pub async fn confirm_enabling(
+    state: &AppState,
+    user: &CurrentUser,
+    area: Area,
+    target: UserId,
+    form: &FormData,
+) -> Result<Option<HttpResponse>, AppError> {
+    let scope = manager(user, area)?.scope;
+    let Some((person, _, _)) = state.db(move |conn| Ok(users::person(conn, target, scope)?)).await? else {
+        return Err(AppError::NotFound);
+    };
+    if !matches!(person.role, Role::PartnerAdmin | Role::PlatformAdmin) {
+        return Ok(None);
+    }
+    let mut errors = FieldErrors::default();
+    step_up::confirm(state, user, form, &mut errors).await?;
+    if errors.is_empty() {
+        return Ok(None);
+    }
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(Some(show(state, user, area, target, status, form.clone(), errors, "enable", "").await?))
 }
 
 fn target(raw: &str) -> Result<UserId, AppError> {

@@ -9,6 +9,7 @@ use crate::db::{self, audit, sessions, sign_in_failures};
 use crate::domain::audit::AuditAction;
 use crate::domain::new_case::FieldErrors;
 use crate::domain::throttle::Guarded;
+use crate::email::notify;
 use crate::error::AppError;
 use crate::routes::auth::second_factor::{CodeCheck, check_code};
 use crate::routes::form::FormData;
@@ -96,7 +97,9 @@ pub async fn confirm(
                     if right {
                         sessions::reconfirmed(conn, &token_hash, db::now())?;
                     } else {
-                        sign_in_failures::record(conn, &key, Guarded::Account, db::now())?;
+                        if sign_in_failures::record(conn, &key, Guarded::Account, db::now())? {
+                            notify::sign_in_locked(conn, id, db::now())?;
+                        }
                         audit::append(conn, &actor.audit(AuditAction::SignInFailed).subject(id).detail("step_up"))?;
                     }
                     Ok(())

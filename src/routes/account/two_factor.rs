@@ -154,6 +154,10 @@ pub async fn enable(state: web::Data<AppState>, posted: PostedBy<EnrollingUser>)
             sessions::delete_for_user_except(conn, id, &token_hash)?;
             sessions::promote(conn, &token_hash, now, now + chrono::TimeDelta::hours(hours))?;
             audit::append(conn, &actor.audit(AuditAction::TwoFactorEnabled).subject(id))?;
+            if actor.user.stage == SessionStage::Enrol {
+                // Someone who had to set it up is signed in only now.
+                audit::append(conn, &actor.audit(AuditAction::SignedIn).detail("enrolled"))?;
+            }
             notify::two_factor_changed(conn, id, now)?;
             Ok(true)
         })

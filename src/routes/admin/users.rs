@@ -156,6 +156,18 @@ async fn set_enabled(state: &AppState, posted: Posted, id: i64, enabled: bool) -
     if target == admin {
         return Err(AppError::BadRequest("error_page.cannot_disable_self"));
     }
+    if enabled
+        && let Some(refused) = crate::routes::person::confirm_enabling(
+            state,
+            &posted.user,
+            crate::routes::person::Area::Admin,
+            target,
+            &posted.form,
+        )
+        .await?
+    {
+        return Ok(refused);
+    }
     let address = posted.user.address.clone();
     let changed = state
         .tx(move |conn| {

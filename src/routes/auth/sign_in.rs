@@ -211,10 +211,10 @@ pub fn user_agent(request: &HttpRequest) -> Option<String> {
 pub fn client_address(request: &HttpRequest, behind_proxy: bool) -> Option<String> {
     let info = request.connection_info();
     let address = if behind_proxy { info.realip_remote_addr() } else { info.peer_addr() }?;
-    // A socket address carries its port; people want the host.
-    let host = match address.parse::<std::net::SocketAddr>() {
-        Ok(socket) => socket.ip().to_string(),
-        Err(_) => address.to_owned(),
-    };
-    Some(host.chars().take(100).collect())
+    // A socket address carries its port; people want the host. Anything that is not an address
+    // (a forged `X-Forwarded-For`) is not kept: it would reach pages, the audit trail and exports.
+    match address.parse::<std::net::SocketAddr>() {
+        Ok(socket) => Some(socket.ip().to_string()),
+        Err(_) => address.trim().parse::<std::net::IpAddr>().ok().map(|ip| ip.to_string()),
+    }
 }

@@ -24,6 +24,9 @@ pub async fn post(
         .tx(move |conn| {
             // The case first: another organisation's case is absent, whatever the form says.
             let case = load_visible(conn, &user, &lookup)?;
+            if case.anonymised_at.is_some() {
+                return Err(AppError::BadRequest("case.anonymised_read_only"));
+            }
             let watch = watch.ok_or(AppError::BadRequest("error_page.unknown_choice"))?;
             if watch {
                 watchers::watch(conn, case.id, user.user.user_id, db::now())?;

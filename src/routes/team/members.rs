@@ -93,11 +93,18 @@ pub async fn get(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpRe
 }
 
 async fn set_enabled(state: &AppState, posted: Posted, id: &str, enabled: bool) -> Result<HttpResponse, AppError> {
-    let Posted { user, .. } = posted;
+    let Posted { user, form } = posted;
     ensure_partner_admin(&user)?;
     let target = UserId(id.parse().map_err(|_| AppError::NotFound)?);
     if target == user.user.user_id {
         return Err(AppError::BadRequest("error_page.cannot_disable_self"));
+    }
+    if enabled
+        && let Some(refused) =
+            crate::routes::person::confirm_enabling(state, &user, crate::routes::person::Area::Team, target, &form)
+                .await?
+    {
+        return Ok(refused);
     }
     let organisation = user.user.organisation_id;
     let admin = user.user.user_id;
@@ -113,12 +120,13 @@ async fn set_enabled(state: &AppState, posted: Posted, id: &str, enabled: bool) 
                     // The platform disabled this account; only the platform can enable it.
                     return Err(AppError::BadRequest("error_page.disabled_by_platform"));
                 }
-                users::enable(conn, target)?;
-            } else {
-                users::disable(conn, target, db::now(), admin)?;
             }
-            let action = if enabled { AuditAction::UserEnabled } else { AuditAction::UserDisabled };
-            crate::db::audit::append(conn, &actor.audit(action).subject(target))?;
+            let changed =
+                if enabled { users::enable(conn, target)? } else { users::disable(conn, target, db::now(), admin)? };
+            if changed > 0 {
+                let action = if enabled { AuditAction::UserEnabled } else { AuditAction::UserDisabled };
+                crate::db::audit::append(conn, &actor.audit(action).subject(target))?;
+            }
             Ok(())
         })
         .await?;
