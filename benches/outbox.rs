@@ -110,6 +110,7 @@ fn main() {
         pool,
         settings,
         storage: passerelle::db::attachments::Storage::Database,
+        metrics: passerelle::metrics::Metrics::new().unwrap(),
     };
     let draining = Instant::now();
     let mut sent = 0;

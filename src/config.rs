@@ -83,6 +83,8 @@ pub struct Settings {
     /// Sensitive actions ask for a fresh second-factor code when the last one typed in this
     /// session is older than this many minutes.
     pub step_up_minutes: i64,
+    /// A bearer token for `/metrics`; empty serves it only on direct loopback connections.
+    pub metrics_token: Secret,
 }
 
 impl Default for Settings {
@@ -116,6 +118,7 @@ impl Default for Settings {
             attachment_dir: String::new(),
             retention_months: 12,
             step_up_minutes: 15,
+            metrics_token: Secret::new(""),
         }
     }
 }
@@ -191,6 +194,7 @@ impl Settings {
             "PASSERELLE_ATTACHMENT_DIR" => self.attachment_dir = value,
             "PASSERELLE_RETENTION_MONTHS" => self.retention_months = value.parse().map_err(|_| invalid(value))?,
             "PASSERELLE_STEP_UP_MINUTES" => self.step_up_minutes = value.parse().map_err(|_| invalid(value))?,
+            "PASSERELLE_METRICS_TOKEN" => self.metrics_token = Secret::new(value),
             _ => {}
         }
         Ok(())

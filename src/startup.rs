@@ -3,6 +3,7 @@
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
+use actix_web::dev::Service as _;
 use actix_web::middleware::{DefaultHeaders, ErrorHandlers};
 use actix_web::{App, HttpServer, web};
 use diesel::Connection;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub mailer: Mailer,
     /// Where evidence files are kept.
     pub storage: crate::db::attachments::Storage,
+    /// This instance's request counts and latencies, for `/metrics`.
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl AppState {
@@ -70,6 +73,8 @@ pub enum StartupError {
     Config(#[from] crate::config::ConfigError),
     #[error("email: {0}")]
     Mailer(#[from] crate::email::mailer::MailerError),
+    #[error("metrics: {0}")]
+    Metrics(String),
 }
 
 pub struct Application {
@@ -96,7 +101,8 @@ impl Application {
         let mailer = Mailer::from_settings(&settings)?;
         tracing::info!("{}", mailer.describe());
         let storage = crate::db::attachments::Storage::from_setting(&settings.attachment_dir);
-        let state = web::Data::new(AppState { pool, i18n, settings, tz, mailer, storage });
+        let metrics = crate::metrics::Metrics::new().map_err(|e| StartupError::Metrics(e.to_string()))?;
+        let state = web::Data::new(AppState { pool, i18n, settings, tz, mailer, storage, metrics });
         let worker_state = state.clone();
         let secure = state.settings.secure_cookies();
         let server = HttpServer::new(move || {
@@ -107,6 +113,21 @@ impl Application {
                 .app_data(web::PayloadConfig::new(crate::routes::form::MAX_FORM_BYTES))
                 .wrap(ErrorHandlers::new().default_handler(routes::error_page::render))
                 .wrap(security_headers(secure))
+                // Outermost: counts every answer, error pages included, under its route's pattern.
+                .wrap_fn(|request, service| {
+                    let metrics = request.app_data::<web::Data<AppState>>().map(|state| state.metrics.clone());
+                    let method = request.method().as_str().to_owned();
+                    let started = std::time::Instant::now();
+                    let answered = service.call(request);
+                    async move {
+                        let response = answered.await?;
+                        if let Some(metrics) = metrics {
+                            let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+                            metrics.observe(&route, &method, response.status().as_u16(), started.elapsed());
+                        }
+                        Ok(response)
+                    }
+                })
                 .configure(routes::configure)
         })
         .listen(listener)

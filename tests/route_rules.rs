@@ -35,6 +35,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
     use Rule::*;
     Some(match (method, path) {
         (_, "/" | "/static/style.css" | "/sign-in" | "/sign-in/forgot") => Public,
+        // For the load balancer and monitoring; `/metrics` has its own guard (tests/ops.rs).
+        ("get", "/healthz" | "/readyz" | "/metrics") => Public,
         (_, "/account/setup/{token}" | "/account/reset/{token}" | "/account/email/{token}") => Public,
         (_, "/sign-in/code") => Pending,
         ("post", "/sign-out" | "/settings/language") => SignedIn,

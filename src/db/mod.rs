@@ -109,6 +109,15 @@ pub fn connect(url: &str, size: u32) -> Result<Pool, DbError> {
     Ok(pool)
 }
 
+/// Whether migrations this binary carries are not applied yet (readiness).
+pub fn pending_migrations(conn: &mut DbConnection) -> Result<bool, DbError> {
+    match conn {
+        DbConnection::Postgres(c) => c.has_pending_migration(POSTGRES_MIGRATIONS),
+        DbConnection::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
+    }
+    .map_err(|e| DbError::Migrations(e.to_string()))
+}
+
 fn migrate(conn: &mut DbConnection) -> Result<(), DbError> {
     let applied = match conn {
         DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),

@@ -9,6 +9,7 @@ pub mod cases;
 pub mod error_page;
 pub mod form;
 pub mod home;
+pub mod ops;
 pub mod page;
 pub mod person;
 pub mod settings;
@@ -37,6 +38,9 @@ macro_rules! route_table {
 route_table! {
     get "/" => home::get,
     get "/static/style.css" => static_files::stylesheet,
+    get "/healthz" => ops::healthz,
+    get "/readyz" => ops::readyz,
+    get "/metrics" => ops::metrics,
     get "/sign-in" => auth::sign_in::form,
     post "/sign-in" => auth::sign_in::submit,
     get "/sign-in/code" => auth::second_factor::form,
