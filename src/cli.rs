@@ -55,6 +55,16 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Fill the database with a large, realistic history for measuring (organisations, people,
+    /// cases with items and timelines). Every seeded account's password is `seeded-password`.
+    Seed {
+        #[arg(long, default_value_t = 1_000_000)]
+        cases: u64,
+        #[arg(long, default_value_t = 200)]
+        organisations: u64,
+        #[arg(long, default_value_t = 2_000)]
+        users: u64,
+    },
     /// Retention of closed cases.
     Retention {
         #[command(subcommand)]
@@ -139,6 +149,9 @@ pub fn run() -> ExitCode {
         Command::Org { command } => with_db(&settings, |conn| org_command(conn, command)),
         Command::User { command } => with_db(&settings, |conn| user_command(conn, command)),
         Command::Audit { command: AuditCommand::Verify } => with_db(&settings, verify_audit),
+        Command::Seed { cases, organisations, users } => {
+            with_db(&settings, |conn| seed(conn, db::seed::Plan { cases, organisations, users }))
+        }
         Command::Retention { command: RetentionCommand::Run } => {
             with_db(&settings, |conn| run_retention(conn, &settings))
         }
@@ -156,6 +169,34 @@ fn with_db(settings: &Settings, work: impl FnOnce(&mut DbConnection) -> Result<(
     let pool = db::connect(settings.database_url.expose(), 1).map_err(|e| e.to_string())?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     work(&mut conn)
+}
+
+/// The password of every seeded account.
+pub const SEEDED_PASSWORD: &str = "seeded-password";
+
+fn seed(conn: &mut DbConnection, plan: db::seed::Plan) -> Result<(), String> {
+    if plan.organisations == 0 || plan.users <= plan.organisations {
+        return Err("seeding needs at least one organisation and more users than organisations".to_owned());
+    }
+    let hash = password::hash(SEEDED_PASSWORD).map_err(|e| e.to_string())?;
+    let bar = indicatif::ProgressBar::new(plan.cases);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{elapsed_precise} [{wide_bar}] {pos}/{len} cases ({per_sec}, {eta} left)",
+        )
+        .map_err(|e| e.to_string())?,
+    );
+    let started = std::time::Instant::now();
+    db::seed::run(conn, &plan, &hash, db::now(), |written| bar.set_position(written)).map_err(|e| e.to_string())?;
+    bar.finish();
+    println!(
+        "seeded {} cases, {} organisations, {} users in {:.0?}; every seeded account's password is {SEEDED_PASSWORD:?}",
+        plan.cases,
+        plan.organisations,
+        plan.users,
+        started.elapsed()
+    );
+    Ok(())
 }
 
 fn run_retention(conn: &mut DbConnection, settings: &Settings) -> Result<(), String> {

@@ -11,6 +11,7 @@ pub mod notifications;
 pub mod organisations;
 pub mod retention;
 pub mod schema;
+pub mod seed;
 pub mod sessions;
 pub mod sign_in_failures;
 pub mod two_factor;
@@ -24,6 +25,20 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Inserts many rows in one statement, on either backend: `MultiConnection` does not carry
+/// multi-row inserts, so the statement goes to the backend's own connection. Keep a chunk under
+/// SQLite's limit of 32,766 bound values.
+#[macro_export]
+macro_rules! insert_many {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Postgres(c) => diesel::insert_into($table).values($rows).execute(c),
+            $crate::db::DbConnection::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+        }
+    };
+}
+pub use insert_many;
 
 /// A connection to whichever backend the URL names.
 #[derive(diesel::MultiConnection)]
