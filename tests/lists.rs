@@ -83,6 +83,12 @@ async fn filters_and_search_narrow_the_list(app: TestApp) {
     );
     assert_eq!(references_in(&alice.get("/cases?q=NEEDLE-42").await.body), vec![harassment.clone()]);
     assert_eq!(references_in(&alice.get("/cases?q=home+address").await.body), vec![doxxing.clone()]);
+    // Words are found by their start, in any order, and a URL by any of its parts.
+    assert_eq!(references_in(&alice.get("/cases?q=addr+HOM").await.body), vec![doxxing.clone()]);
+    assert_eq!(references_in(&alice.get("/cases?q=social.example%2Fneedle").await.body), vec![harassment.clone()]);
+    assert_eq!(references_in(&alice.get("/cases?q=home+needle").await.body), Vec::<String>::new(), "every word");
+    let part = &harassment[harassment.len() - 7..harassment.len() - 3];
+    assert_eq!(references_in(&alice.get(&format!("/cases?q={part}")).await.body), vec![harassment.clone()]);
     assert_eq!(
         references_in(&alice.get(&format!("/cases?q={}", harassment.to_lowercase())).await.body),
         vec![harassment.clone()]
@@ -90,7 +96,7 @@ async fn filters_and_search_narrow_the_list(app: TestApp) {
     assert_eq!(
         references_in(&alice.get("/cases?q=100%25").await.body),
         Vec::<String>::new(),
-        "LIKE wildcards are literal"
+        "a wildcard is no word: nothing matches everything"
     );
     assert_eq!(references_in(&alice.get("/cases?category=doxxing").await.body), vec![doxxing.clone()]);
 

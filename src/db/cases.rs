@@ -175,7 +175,7 @@ pub fn insert(
     let mut search = vec![reference.clone(), case.explanation.clone()];
     search.extend(case.partner_reference.clone());
     search.extend(case.items.iter().map(|item| item.locator.as_str().to_owned()));
-    let search_text = search.join("\n").to_lowercase();
+    let search_text = crate::domain::search::normalise(&search.join(" "));
     let id = diesel::insert_into(cases::table)
         .values(CaseInsert {
             reference: &reference,
@@ -341,20 +341,6 @@ pub struct CaseSummary {
 
 type SummaryRow = (i64, String, String, String, String, String, String, Option<String>, NaiveDateTime, NaiveDateTime);
 
-/// Escapes `%`, `_` and `\` so user text is matched literally by `LIKE … ESCAPE '\'`.
-fn like_pattern(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
 /// One page of cases in the reader's scope, plus whether another page follows.
 /// Keyset pagination: every page costs what the first one costs.
 pub fn list(
@@ -385,7 +371,11 @@ pub fn list(
         query = query.filter(cases::filed_by.eq(user.0));
     }
     if let Some(text) = filter.text.as_deref().filter(|t| !t.is_empty()) {
-        query = query.filter(cases::search_text.like(like_pattern(text)).escape('\\'));
+        match crate::domain::search::Query::parse(text) {
+            Some(words) => query = query.filter(super::text_matches(conn, &words)),
+            // Only punctuation: no word to find, so no case.
+            None => return Ok((Vec::new(), false)),
+        }
     }
     match (filter.sort, filter.after) {
         (Sort::Newest, Some(after)) => query = query.filter(cases::id.lt(after.id.0)),

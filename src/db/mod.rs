@@ -145,6 +145,26 @@ fn migrate(conn: &mut DbConnection) -> Result<(), DbError> {
     Ok(())
 }
 
+/// The cases whose search text holds every word of `query` (as the start of a word), through
+/// the backend's full-text index: SQLite's FTS5 table, PostgreSQL's GIN-indexed `tsvector`.
+pub fn text_matches(
+    conn: &DbConnection,
+    query: &crate::domain::search::Query,
+) -> Box<dyn BoxableExpression<schema::cases::table, Db, SqlType = diesel::sql_types::Bool>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
+    match conn {
+        DbConnection::Sqlite(_) => Box::new(
+            sql::<Bool>("cases.id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ")
+                .bind::<Text, _>(query.fts5())
+                .sql(")"),
+        ),
+        DbConnection::Postgres(_) => Box::new(
+            sql::<Bool>("cases.search_vector @@ to_tsquery('simple', ").bind::<Text, _>(query.tsquery()).sql(")"),
+        ),
+    }
+}
+
 /// Takes the database's write lock at the start of a transaction that will write. On SQLite a
 /// deferred transaction that reads first and writes later fails at once (`SQLITE_BUSY`) when
 /// another writer committed in between; taking the lock first makes concurrent writers queue on

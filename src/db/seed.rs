@@ -349,7 +349,8 @@ fn batch(
         let explanation = EXPLANATIONS[dice.below(EXPLANATIONS.len() as u64) as usize];
         let items = 1 + dice.below(3) as usize;
         let locators: Vec<String> = (0..items).map(|i| format!("https://social.example/p/{}{}", n, i)).collect();
-        let search_text = format!("{}\n{}\n{}", reference, explanation, locators.join("\n")).to_lowercase();
+        let search_text =
+            crate::domain::search::normalise(&format!("{reference} {explanation} PR-{n} {}", locators.join(" ")));
         let assignee = (status != CaseStatus::Submitted && !world.liaisons.is_empty())
             .then(|| world.liaisons[dice.below(world.liaisons.len() as u64) as usize]);
         let decided_at = decided.then(|| received_at + TimeDelta::hours(2 + dice.below(48) as i64));

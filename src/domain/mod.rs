@@ -18,5 +18,6 @@ pub mod outcome;
 pub mod priority;
 pub mod reported_item;
 pub mod role;
+pub mod search;
 pub mod throttle;
 pub mod two_factor;
