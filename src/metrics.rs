@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
 
 /// The collectors of one instance.
 #[derive(Clone)]
@@ -14,6 +16,7 @@ pub struct Metrics {
     pool_connections: IntGauge,
     pool_idle: IntGauge,
     outbox_pending: IntGauge,
+    queries: IntCounter,
 }
 
 impl Metrics {
@@ -39,8 +42,10 @@ impl Metrics {
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(pool_connections.clone()))?;
         registry.register(Box::new(pool_idle.clone()))?;
+        let queries = IntCounter::new("passerelle_db_queries_total", "SQL statements run by this process")?;
         registry.register(Box::new(outbox_pending.clone()))?;
-        Ok(Metrics { registry, requests, latency, pool_connections, pool_idle, outbox_pending })
+        registry.register(Box::new(queries.clone()))?;
+        Ok(Metrics { registry, requests, latency, pool_connections, pool_idle, outbox_pending, queries })
     }
 
     /// One answered request. `route` is the route's pattern (`/cases/{reference}`), never the
@@ -50,8 +55,9 @@ impl Metrics {
         self.latency.with_label_values(&[route, method]).observe(took.as_secs_f64());
     }
 
-    /// The text exposition, with the gauges read now.
-    pub fn render(&self, connections: u32, idle: u32, outbox_pending: i64) -> String {
+    /// The text exposition, with the gauges read now and the statements run so far.
+    pub fn render(&self, connections: u32, idle: u32, outbox_pending: i64, queries: u64) -> String {
+        self.queries.inc_by(queries.saturating_sub(self.queries.get()));
         self.pool_connections.set(i64::from(connections));
         self.pool_idle.set(i64::from(idle));
         self.outbox_pending.set(outbox_pending);
@@ -72,7 +78,8 @@ mod tests {
         let metrics = Metrics::new().unwrap();
         metrics.observe("/cases/{reference}", "GET", 200, Duration::from_millis(3));
         metrics.observe("/cases/{reference}", "GET", 200, Duration::from_millis(5));
-        let text = metrics.render(4, 3, 7);
+        let text = metrics.render(4, 3, 7, 12);
+        assert!(text.contains("passerelle_db_queries_total 12"));
         assert!(
             text.contains(r#"passerelle_http_requests_total{method="GET",route="/cases/{reference}",status="200"} 2"#)
         );

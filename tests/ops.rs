@@ -32,6 +32,7 @@ async fn metrics_count_routes_by_pattern_on_loopback(app: TestApp) {
     assert!(text.contains(r#"route="unmatched",status="404""#));
     assert!(text.contains("passerelle_http_request_duration_seconds_bucket"));
     assert!(text.contains("passerelle_db_pool_connections"));
+    assert!(text.contains("passerelle_db_queries_total"));
     assert!(text.contains("passerelle_outbox_pending 1"), "the new-case email waits: {text}");
     assert!(!text.contains(&reference), "no case reference in a label");
 }

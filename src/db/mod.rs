@@ -72,17 +72,35 @@ pub struct Manager {
     backend: Backend,
 }
 
+/// Statements run by this process since it started (`/metrics`, and the tests that hold each
+/// page to a fixed number of queries).
+static QUERIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Statements run by this process so far.
+pub fn queries_run() -> u64 {
+    QUERIES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+fn counting(event: diesel::connection::InstrumentationEvent<'_>) {
+    if matches!(event, diesel::connection::InstrumentationEvent::StartQuery { .. }) {
+        QUERIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 impl ManageConnection for Manager {
     type Connection = DbConnection;
     type Error = r2d2::Error;
 
     fn connect(&self) -> Result<DbConnection, r2d2::Error> {
         match self.backend {
-            Backend::Postgres => diesel::PgConnection::establish(&self.url)
-                .map(DbConnection::Postgres)
-                .map_err(r2d2::Error::ConnectionError),
+            Backend::Postgres => {
+                let mut conn = diesel::PgConnection::establish(&self.url).map_err(r2d2::Error::ConnectionError)?;
+                conn.set_instrumentation(counting);
+                Ok(DbConnection::Postgres(conn))
+            }
             Backend::Sqlite => {
                 let mut conn = diesel::SqliteConnection::establish(&self.url).map_err(r2d2::Error::ConnectionError)?;
+                conn.set_instrumentation(counting);
                 conn.batch_execute(
                     "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                      PRAGMA busy_timeout = 5000;",

@@ -50,6 +50,6 @@ pub async fn metrics(state: web::Data<AppState>, request: HttpRequest) -> Result
     }
     let pool = state.pool.state();
     let pending = state.db(|conn| Ok(notifications::count(conn, DeliveryStatus::Pending)?)).await?;
-    let body = state.metrics.render(pool.connections, pool.idle_connections, pending);
+    let body = state.metrics.render(pool.connections, pool.idle_connections, pending, db::queries_run());
     Ok(HttpResponse::Ok().insert_header((CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")).body(body))
 }
