@@ -422,6 +422,15 @@ impl Client {
         Client { base: base.to_owned(), http, cookies: HashMap::new(), csrf: String::new() }
     }
 
+    /// The same browser (cookies, CSRF token) talking to another instance behind the same
+    /// load balancer.
+    pub fn at(&self, base: &str) -> Client {
+        let mut other = Client::new(base);
+        other.cookies = self.cookies.clone();
+        other.csrf = self.csrf.clone();
+        other
+    }
+
     fn cookie_header(&self) -> String {
         self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
     }
