@@ -150,7 +150,8 @@ pub fn run() -> ExitCode {
         Command::User { command } => with_db(&settings, |conn| user_command(conn, command)),
         Command::Audit { command: AuditCommand::Verify } => with_db(&settings, verify_audit),
         Command::Seed { cases, organisations, users } => {
-            with_db(&settings, |conn| seed(conn, db::seed::Plan { cases, organisations, users }))
+            let retention_months = settings.retention_months;
+            with_db(&settings, |conn| seed(conn, db::seed::Plan { cases, organisations, users, retention_months }))
         }
         Command::Retention { command: RetentionCommand::Run } => {
             with_db(&settings, |conn| run_retention(conn, &settings))

@@ -24,6 +24,12 @@ async fn seeding_writes_a_realistic_history(app: TestApp) {
     assert!(closed > 2700 && open < 100, "most cases are long closed: {closed} closed, {open} open");
     assert_eq!(app.count("cases WHERE category = 'adult_intimate_images' AND age_band <> 'adult'"), 0);
     assert_eq!(app.count("(SELECT DISTINCT reference FROM cases) AS r"), 3000, "unique references");
+    // Cases closed more than `retention_months` ago are as retention leaves them.
+    let anonymised = app.count("cases WHERE anonymised_at IS NOT NULL");
+    assert!(anonymised > 1000, "{anonymised}");
+    assert_eq!(app.count("cases WHERE anonymised_at IS NOT NULL AND explanation <> ''"), 0);
+    let (ok, printed) = app.command(&["retention", "run"]);
+    assert!(ok && printed.starts_with("0 closed cases"), "nothing left for the job: {printed}");
 
     // The portal serves it: a seeded partner admin sees their organisation's cases, and only them.
     let admin = app.count("users WHERE email LIKE 'seed-%' AND role = 'partner_admin'");

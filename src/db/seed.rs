@@ -18,12 +18,19 @@ use crate::domain::outcome::Outcome;
 use crate::domain::priority::{Priority, PriorityInputs};
 use crate::domain::role::{OrgKind, Role};
 
+/// The second factor of every seeded staff account (staff must have one): the benchmark types
+/// codes from it. Seeded data is for measuring only.
+pub const STAFF_TOTP_SECRET: &str = "KRSXG5CTMVSWIRDBORQUEZLOMNUG2YLS";
+
 /// How much to seed.
 #[derive(Debug, Clone, Copy)]
 pub struct Plan {
     pub cases: u64,
     pub organisations: u64,
     pub users: u64,
+    /// Cases closed longer ago than this are seeded as retention leaves them (anonymised), as a
+    /// platform that has run for years holds them; 0 keeps every one whole.
+    pub retention_months: u32,
 }
 
 /// A small, fast, deterministic generator (SplitMix64): the same plan seeds the same data.
@@ -122,6 +129,7 @@ struct UserRow {
     role: &'static str,
     locale: Option<&'static str>,
     created_at: NaiveDateTime,
+    totp_secret: Option<&'static str>,
 }
 
 #[derive(Insertable)]
@@ -148,6 +156,7 @@ struct CaseRow {
     updated_at: NaiveDateTime,
     decided_at: Option<NaiveDateTime>,
     closed_at: Option<NaiveDateTime>,
+    anonymised_at: Option<NaiveDateTime>,
 }
 
 #[derive(Insertable)]
@@ -241,6 +250,7 @@ fn people(
                 role: role.code(),
                 locale: None,
                 created_at: now,
+                totp_secret: None,
             });
         }
     }
@@ -254,6 +264,7 @@ fn people(
             role: role.code(),
             locale: None,
             created_at: now,
+            totp_secret: Some(STAFF_TOTP_SECRET),
         });
     }
     for chunk in accounts.chunks(1_000) {
@@ -296,7 +307,7 @@ pub fn run(
         let size = BATCH.min(plan.cases - written);
         conn.transaction(|conn| {
             super::lock_for_write(conn)?;
-            batch(conn, &world, existing as u64 + written, size, now, &mut dice)
+            batch(conn, &world, existing as u64 + written, size, (now, plan.retention_months), &mut dice)
         })?;
         written += size;
         progress(written);
@@ -319,9 +330,11 @@ fn batch(
     world: &World,
     first: u64,
     size: u64,
-    now: NaiveDateTime,
+    clock: (NaiveDateTime, u32),
     dice: &mut Dice,
 ) -> QueryResult<()> {
+    let (now, retention_months) = clock;
+    let cutoff = crate::retention::cutoff(now, retention_months);
     let mut rows = Vec::with_capacity(size as usize);
     let mut plans = Vec::with_capacity(size as usize);
     for n in first..first + size {
@@ -356,6 +369,7 @@ fn batch(
         let decided_at = decided.then(|| received_at + TimeDelta::hours(2 + dice.below(48) as i64));
         let closed_at =
             finished.then(|| decided_at.unwrap_or(received_at) + TimeDelta::days(1 + dice.below(10) as i64));
+        let anonymised = closed_at.zip(cutoff).is_some_and(|(closed, cutoff)| closed < cutoff);
         rows.push(CaseRow {
             reference: reference.clone(),
             organisation_id: *org,
@@ -366,19 +380,20 @@ fn batch(
             urgency: urgency.code(),
             priority: priority.code(),
             ground: Ground::Both.code(),
-            explanation,
+            explanation: if anonymised { "" } else { explanation },
             age_band: age_band.code(),
-            partner_reference: Some(format!("PR-{n}")),
+            partner_reference: (!anonymised).then(|| format!("PR-{n}")),
             authorities_involved: urgency == Urgency::ImminentRisk,
             good_faith_version: GOOD_FAITH_VERSION,
             good_faith_at: received_at,
-            search_text,
+            search_text: if anonymised { String::new() } else { search_text },
             received_at,
             updated_at: closed_at.or(decided_at).unwrap_or(received_at),
             decided_at,
             closed_at,
+            anonymised_at: anonymised.then_some(now),
         });
-        plans.push((reference, filer, assignee, status, received_at, decided_at, closed_at, locators));
+        plans.push((reference, filer, assignee, status, received_at, decided_at, closed_at, locators, anonymised));
     }
     for chunk in rows.chunks(500) {
         insert_many!(conn, cases::table, chunk)?;
@@ -392,7 +407,7 @@ fn batch(
         .collect();
     let mut items = Vec::new();
     let mut events = Vec::new();
-    for (reference, filer, assignee, status, received_at, decided_at, closed_at, locators) in plans {
+    for (reference, filer, assignee, status, received_at, decided_at, closed_at, locators, anonymised) in plans {
         let Some(&case) = ids.get(&reference) else { continue };
         let outcome = decided_at.map(|_| {
             dice.weighted(&[
@@ -407,11 +422,13 @@ fn batch(
                 case_id: case,
                 position: i as i32 + 1,
                 locator_kind: "url",
-                locator,
+                locator: if anonymised { String::new() } else { locator },
                 content_type: "post",
                 seen_at: received_at - TimeDelta::hours(3),
                 outcome: outcome.map(Outcome::code),
-                reasons: outcome.map(|_| "Seeded decision: against the platform's rules on harassment of minors."),
+                reasons: outcome
+                    .filter(|_| !anonymised)
+                    .map(|_| "Seeded decision: against the platform's rules on harassment of minors."),
                 automated: outcome.map(|_| false),
                 decided_by: outcome.and(assignee),
                 decided_at,
@@ -424,7 +441,7 @@ fn batch(
                     actor_id: actor,
                     kind: kind.code(),
                     internal: kind.is_internal(),
-                    body,
+                    body: body.filter(|_| !anonymised),
                     detail,
                     created_at: at,
                 });
