@@ -24,6 +24,18 @@ async fn page(client: &mut Client, path: &str) -> u64 {
     queries
 }
 
+/// The statements of each page that reads: lists, a filtered list, search, the case page.
+async fn read_pages(partner: &mut Client, staff: &mut Client, reference: &str) -> [(&'static str, u64); 6] {
+    [
+        ("partner list", page(partner, "/cases").await),
+        ("queue", page(staff, "/cases").await),
+        ("filtered", page(staff, "/cases?status=all&category=harassment&sort=urgency").await),
+        ("search", page(partner, "/cases?q=harassed").await),
+        ("case page, partner", page(partner, &format!("/cases/{reference}")).await),
+        ("case page, staff", page(staff, &format!("/cases/{reference}")).await),
+    ]
+}
+
 /// The most statements a read page may take (session, checks and the page's own data); a
 /// staff member's case page also records the view and its audit record in a transaction.
 const READ_AT_MOST: u64 = 12;
@@ -37,14 +49,7 @@ async fn pages_cost_a_fixed_number_of_queries(app: TestApp) {
     let mut lea = app.sign_in(&cast.lea).await;
     let reference = alice.file_case(&[]).await;
 
-    let small = [
-        ("partner list", page(&mut alice, "/cases").await),
-        ("queue", page(&mut lea, "/cases").await),
-        ("filtered", page(&mut lea, "/cases?status=all&category=harassment&sort=urgency").await),
-        ("search", page(&mut alice, "/cases?q=harassed").await),
-        ("case page, partner", page(&mut alice, &format!("/cases/{reference}")).await),
-        ("case page, staff", page(&mut lea, &format!("/cases/{reference}")).await),
-    ];
+    let small = read_pages(&mut alice, &mut lea, &reference).await;
     let (filing, filed) = queries_of(alice.post("/cases", &support::case_fields(&[]))).await;
     assert_eq!(filed.status, 303);
     let (message, sent) = queries_of(alice.post(&format!("/cases/{reference}/messages"), &[("body", "More.")])).await;
@@ -64,14 +69,7 @@ async fn pages_cost_a_fixed_number_of_queries(app: TestApp) {
     for _ in 0..40 {
         alice.file_case(&[]).await;
     }
-    let large = [
-        ("partner list", page(&mut alice, "/cases").await),
-        ("queue", page(&mut lea, "/cases").await),
-        ("filtered", page(&mut lea, "/cases?status=all&category=harassment&sort=urgency").await),
-        ("search", page(&mut alice, "/cases?q=harassed").await),
-        ("case page, partner", page(&mut alice, &format!("/cases/{reference}")).await),
-        ("case page, staff", page(&mut lea, &format!("/cases/{reference}")).await),
-    ];
+    let large = read_pages(&mut alice, &mut lea, &reference).await;
     assert_eq!(small, large, "sixty more entries and forty more cases cost no query");
 }
 
