@@ -115,15 +115,15 @@ impl Application {
                 .wrap(security_headers(secure))
                 // Outermost: counts every answer, error pages included, under its route's pattern.
                 .wrap_fn(|request, service| {
-                    let metrics = request.app_data::<web::Data<AppState>>().map(|state| state.metrics.clone());
+                    let state = request.app_data::<web::Data<AppState>>().cloned();
                     let method = request.method().as_str().to_owned();
                     let started = std::time::Instant::now();
                     let answered = service.call(request);
                     async move {
                         let response = answered.await?;
-                        if let Some(metrics) = metrics {
+                        if let Some(state) = state {
                             let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
-                            metrics.observe(&route, &method, response.status().as_u16(), started.elapsed());
+                            state.metrics.observe(&route, &method, response.status().as_u16(), started.elapsed());
                         }
                         Ok(response)
                     }

@@ -180,6 +180,15 @@ fn attachment_of(row: AttachmentRow) -> QueryResult<Attachment> {
 /// The attachments of a case the reader may see (partners: never one on an internal note), in
 /// one query.
 pub fn for_case(conn: &mut DbConnection, case: CaseId, audience: Audience) -> QueryResult<Vec<Attachment>> {
+    visible(conn, case, audience, None)
+}
+
+/// One attachment of a case the reader may see.
+pub fn find(conn: &mut DbConnection, case: CaseId, id: i64, audience: Audience) -> QueryResult<Option<Attachment>> {
+    Ok(visible(conn, case, audience, Some(id))?.pop())
+}
+
+fn visible(conn: &mut DbConnection, case: CaseId, audience: Audience, id: Option<i64>) -> QueryResult<Vec<Attachment>> {
     let mut query = attachments::table
         .left_join(users::table.on(users::id.nullable().eq(attachments::purged_by)))
         .filter(attachments::case_id.eq(case.0))
@@ -198,12 +207,10 @@ pub fn for_case(conn: &mut DbConnection, case: CaseId, audience: Audience) -> Qu
     if audience == Audience::Partner {
         query = query.filter(attachments::internal.eq(false));
     }
+    if let Some(id) = id {
+        query = query.filter(attachments::id.eq(id));
+    }
     query.load::<AttachmentRow>(conn)?.into_iter().map(attachment_of).collect()
-}
-
-/// One attachment of a case the reader may see.
-pub fn find(conn: &mut DbConnection, case: CaseId, id: i64, audience: Audience) -> QueryResult<Option<Attachment>> {
-    Ok(for_case(conn, case, audience)?.into_iter().find(|a| a.id == id))
 }
 
 /// Quarantine and purge: the file is deleted wherever it is attached; every row keeps its hash

@@ -60,14 +60,10 @@ pub fn email_taken(conn: &mut DbConnection, email: &str) -> QueryResult<bool> {
 /// id, email, name, role, organisation, disabled at, has a second factor.
 type UserRow = (i64, String, String, String, String, Option<NaiveDateTime>, bool);
 
-/// Users with their organisation's name: every one (platform admins), or one organisation's
-/// (a partner admin's team), filtered in SQL.
-pub fn list(conn: &mut DbConnection, organisation: Option<OrgId>) -> QueryResult<Vec<UserSummary>> {
-    let mut query = users::table
-        .inner_join(organisations::table)
-        .filter(users::deleted_at.is_null())
-        .order((organisations::name.asc(), users::display_name.asc()))
-        .select((
+/// The columns of a `UserRow`, for every query that lists people.
+macro_rules! summary_columns {
+    () => {
+        (
             users::id,
             users::email,
             users::display_name,
@@ -75,7 +71,18 @@ pub fn list(conn: &mut DbConnection, organisation: Option<OrgId>) -> QueryResult
             organisations::name,
             users::disabled_at,
             users::totp_secret.is_not_null(),
-        ))
+        )
+    };
+}
+
+/// Users with their organisation's name: every one (platform admins), or one organisation's
+/// (a partner admin's team), filtered in SQL.
+pub fn list(conn: &mut DbConnection, organisation: Option<OrgId>) -> QueryResult<Vec<UserSummary>> {
+    let mut query = users::table
+        .inner_join(organisations::table)
+        .filter(users::deleted_at.is_null())
+        .order((organisations::name.asc(), users::display_name.asc()))
+        .select(summary_columns!())
         .into_boxed();
     if let Some(org) = organisation {
         query = query.filter(users::organisation_id.eq(org.0));
@@ -108,19 +115,7 @@ pub fn person(
         .inner_join(organisations::table)
         .filter(users::id.eq(id.0))
         .filter(users::deleted_at.is_null())
-        .select((
-            (
-                users::id,
-                users::email,
-                users::display_name,
-                users::role,
-                organisations::name,
-                users::disabled_at,
-                users::totp_secret.is_not_null(),
-            ),
-            organisations::id,
-            organisations::kind,
-        ))
+        .select((summary_columns!(), organisations::id, organisations::kind))
         .into_boxed();
     if let Some(org) = organisation {
         query = query.filter(users::organisation_id.eq(org.0));

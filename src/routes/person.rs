@@ -52,8 +52,8 @@ impl PersonTemplate<'_> {
 /// Who manages whom: platform admins anyone, a partner admin the people of their organisation.
 struct Manager {
     scope: Option<OrgId>,
+    /// The list of people, and `{base}/{id}` each one's page.
     base: &'static str,
-    back: &'static str,
 }
 
 /// Which set of pages a request came through.
@@ -65,12 +65,25 @@ pub enum Area {
 
 fn manager(user: &CurrentUser, area: Area) -> Result<Manager, AppError> {
     match (area, user.user.role) {
-        (Area::Admin, Role::PlatformAdmin) => Ok(Manager { scope: None, base: "/admin/users", back: "/admin/users" }),
-        (Area::Team, Role::PartnerAdmin) => {
-            Ok(Manager { scope: Some(user.user.organisation_id), base: "/team", back: "/team" })
-        }
+        (Area::Admin, Role::PlatformAdmin) => Ok(Manager { scope: None, base: "/admin/users" }),
+        (Area::Team, Role::PartnerAdmin) => Ok(Manager { scope: Some(user.user.organisation_id), base: "/team" }),
         _ => Err(AppError::NotFound),
     }
+}
+
+/// The person `id` if `user` manages them through `area` (a partner admin only their own
+/// organisation's people, in SQL); otherwise, or if deleted, the same 404 as nobody.
+async fn managed(
+    state: &AppState,
+    user: &CurrentUser,
+    area: Area,
+    id: UserId,
+) -> Result<(Manager, UserSummary, OrgId, OrgKind), AppError> {
+    let manager = manager(user, area)?;
+    let scope = manager.scope;
+    let (person, organisation, kind) =
+        state.db(move |conn| Ok(users::person(conn, id, scope)?)).await?.ok_or(AppError::NotFound)?;
+    Ok((manager, person, organisation, kind))
 }
 
 /// The roles a manager may give in this organisation.
@@ -90,14 +103,11 @@ async fn show(
     failed: &'static str,
     done: &'static str,
 ) -> Result<HttpResponse, AppError> {
-    let manager = manager(user, area)?;
-    let scope = manager.scope;
-    let (person, _, kind) =
-        state.db(move |conn| Ok(users::person(conn, id, scope)?)).await?.ok_or(AppError::NotFound)?;
+    let (manager, person, _, kind) = managed(state, user, area, id).await?;
     let template = PersonTemplate {
-        page: Page::for_user(state, user, if scope.is_some() { "team" } else { "users" }),
+        page: Page::for_user(state, user, if manager.scope.is_some() { "team" } else { "users" }),
         base: format!("{}/{}", manager.base, id.0),
-        back: manager.back,
+        back: manager.base,
         roles: roles_for(kind),
         own: person.id == user.user.user_id,
         person,
@@ -119,10 +129,7 @@ pub async fn confirm_enabling(
     target: UserId,
     form: &FormData,
 ) -> Result<Option<HttpResponse>, AppError> {
-    let scope = manager(user, area)?.scope;
-    let Some((person, _, _)) = state.db(move |conn| Ok(users::person(conn, target, scope)?)).await? else {
-        return Err(AppError::NotFound);
-    };
+    let (_, person, _, _) = managed(state, user, area, target).await?;
     if !matches!(person.role, Role::PartnerAdmin | Role::PlatformAdmin) {
         return Ok(None);
     }
@@ -168,11 +175,8 @@ pub async fn role(
 ) -> Result<HttpResponse, AppError> {
     let Posted { user, form } = posted;
     let area = area_of(&request);
-    let manager = manager(&user, area)?;
     let id = target(&id)?;
-    let scope = manager.scope;
-    let (person, organisation, kind) =
-        state.db(move |conn| Ok(users::person(conn, id, scope)?)).await?.ok_or(AppError::NotFound)?;
+    let (manager, person, organisation, kind) = managed(&state, &user, area, id).await?;
     let mut errors = FieldErrors::default();
     if id == user.user.user_id {
         errors.add("role", "person.not_yourself");
@@ -217,11 +221,8 @@ pub async fn delete(
 ) -> Result<HttpResponse, AppError> {
     let Posted { user, form } = posted;
     let area = area_of(&request);
-    let manager = manager(&user, area)?;
     let id = target(&id)?;
-    let scope = manager.scope;
-    let (_, organisation, _) =
-        state.db(move |conn| Ok(users::person(conn, id, scope)?)).await?.ok_or(AppError::NotFound)?;
+    let (manager, _, organisation, _) = managed(&state, &user, area, id).await?;
     let mut errors = FieldErrors::default();
     if id == user.user.user_id {
         errors.add("confirm", "person.not_yourself");
@@ -244,5 +245,5 @@ pub async fn delete(
         })
         .await?;
     tracing::warn!("person deleted");
-    Ok(see_other(&format!("{}?deleted=1", manager.back)))
+    Ok(see_other(&format!("{}?deleted=1", manager.base)))
 }

@@ -136,34 +136,34 @@ fn disposition(how: &str, name: &str) -> String {
     format!("{how}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
-/// The file, if the reader may see the case and the entry carrying it; a download by anyone is
-/// recorded in the audit trail.
+/// The file, if the reader may see the case and the entry carrying it (and it is an image, when
+/// `images_only`); every download or preview is recorded in the audit trail.
 async fn load(
     state: &AppState,
     user: &CurrentUser,
     reference: String,
     id: i64,
-    record: bool,
+    images_only: bool,
 ) -> Result<(attachments::Attachment, Vec<u8>), AppError> {
     let reader = user.clone();
     let storage = state.storage.clone();
     let work = move |conn: &mut DbConnection| {
         let case = load_visible(conn, &reader, &reference)?;
-        let file = attachments::find(conn, case.id, id, reader.audience())?.ok_or(AppError::NotFound)?;
+        let file = attachments::find(conn, case.id, id, reader.audience())?
+            .filter(|file| !images_only || file.kind.is_image())
+            .ok_or(AppError::NotFound)?;
         if file.purged_at.is_some() {
             return Err(AppError::Gone("attachments.purged"));
         }
         let bytes = attachments::content(conn, &storage, &file.sha256)?.ok_or(AppError::Gone("attachments.purged"))?;
-        if record {
-            let mut entry =
-                reader.audit(AuditAction::AttachmentDownloaded).organisation(case.organisation_id).detail(&file.sha256);
-            entry.case = Some(case.id);
-            entry.internal = reader.user.role.is_staff();
-            audit::append(conn, &entry)?;
-        }
+        let mut entry =
+            reader.audit(AuditAction::AttachmentDownloaded).organisation(case.organisation_id).detail(&file.sha256);
+        entry.case = Some(case.id);
+        entry.internal = reader.user.role.is_staff();
+        audit::append(conn, &entry)?;
         Ok((file, bytes))
     };
-    if record { state.tx(work).await } else { state.db(work).await }
+    state.tx(work).await
 }
 
 pub async fn download(
@@ -172,7 +172,7 @@ pub async fn download(
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let (reference, id) = path.into_inner();
-    let (file, bytes) = load(&state, &user, reference, id, true).await?;
+    let (file, bytes) = load(&state, &user, reference, id, false).await?;
     Ok(HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, file.kind.media_type()))
         .insert_header((CONTENT_DISPOSITION, disposition("attachment", &file.name)))
@@ -193,9 +193,6 @@ pub async fn preview(
     let (reference, id) = path.into_inner();
     // A preview is a view of the file like a download: recorded (as the platform's own).
     let (file, bytes) = load(&state, &user, reference, id, true).await?;
-    if !file.kind.is_image() {
-        return Err(AppError::NotFound);
-    }
     Ok(HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, file.kind.media_type()))
         .insert_header((CONTENT_DISPOSITION, disposition("inline", &file.name)))
