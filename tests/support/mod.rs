@@ -64,6 +64,22 @@ pub async fn fresh_code(base: &str, email: &str) -> String {
 /// and is reported as skipped otherwise.
 #[macro_export]
 macro_rules! on_both_backends {
+    // `on_both_backends!(settings: tweak => scenario, ...)`: each app's settings adjusted first.
+    (settings: $tweak:expr => $($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[actix_rt::test]
+            async fn on_sqlite() {
+                super::$name($crate::support::TestApp::sqlite_with($tweak).await).await
+            }
+
+            #[actix_rt::test]
+            async fn on_postgres() {
+                if let Some(app) = $crate::support::TestApp::postgres_with($tweak).await {
+                    super::$name(app).await
+                }
+            }
+        }
+    )+};
     ($($name:ident),+ $(,)?) => {$(
         mod $name {
             #[actix_rt::test]
