@@ -2,7 +2,7 @@
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use chrono::NaiveDateTime;
+use chrono::{Datelike, NaiveDateTime, Timelike};
 
 use crate::auth::current_user::CurrentUser;
 use crate::db::sessions::SessionUser;
@@ -66,7 +66,18 @@ impl<'a> Page<'a> {
 
     /// A stored UTC moment as shown to people, in the portal's zone: `2026-11-25 15:03 CET`.
     pub fn time(&self, at: &NaiveDateTime) -> String {
-        at.and_utc().with_timezone(&self.tz).format("%Y-%m-%d %H:%M %Z").to_string()
+        // Written field by field: chrono's `format` parses its pattern again at every call, and
+        // a list shows a time on every line.
+        let local = at.and_utc().with_timezone(&self.tz);
+        format!(
+            "{:04}-{:02}-{:02} {:02}:{:02} {}",
+            local.year(),
+            local.month(),
+            local.day(),
+            local.hour(),
+            local.minute(),
+            local.offset()
+        )
     }
 
     /// The zone's name, for hints next to date-time fields.
@@ -76,7 +87,15 @@ impl<'a> Page<'a> {
 
     /// A stored UTC moment for `<time datetime>`.
     pub fn iso(&self, at: &NaiveDateTime) -> String {
-        at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            at.year(),
+            at.month(),
+            at.day(),
+            at.hour(),
+            at.minute(),
+            at.second()
+        )
     }
 }
 
