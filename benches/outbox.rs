@@ -111,6 +111,7 @@ fn main() {
         settings,
         storage: passerelle::db::attachments::Storage::Database,
         metrics: passerelle::metrics::Metrics::new().unwrap(),
+        choices: Default::default(),
     };
     let draining = Instant::now();
     let mut sent = 0;

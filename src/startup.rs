@@ -27,6 +27,8 @@ pub struct AppState {
     pub storage: crate::db::attachments::Storage,
     /// This instance's request counts and latencies, for `/metrics`.
     pub metrics: crate::metrics::Metrics,
+    /// The staff lists' filter choices, read at most every few seconds.
+    pub choices: crate::routes::cases::choices::ChoicesCache,
 }
 
 impl AppState {
@@ -102,7 +104,16 @@ impl Application {
         tracing::info!("{}", mailer.describe());
         let storage = crate::db::attachments::Storage::from_setting(&settings.attachment_dir);
         let metrics = crate::metrics::Metrics::new().map_err(|e| StartupError::Metrics(e.to_string()))?;
-        let state = web::Data::new(AppState { pool, i18n, settings, tz, mailer, storage, metrics });
+        let state = web::Data::new(AppState {
+            pool,
+            i18n,
+            settings,
+            tz,
+            mailer,
+            storage,
+            metrics,
+            choices: Default::default(),
+        });
         let worker_state = state.clone();
         let secure = state.settings.secure_cookies();
         let server = HttpServer::new(move || {

@@ -308,11 +308,20 @@ impl Cursor {
     }
 }
 
+/// Which statuses a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StatusFilter {
+    #[default]
+    Any,
+    /// Neither closed nor withdrawn: the cases someone still works on.
+    Open,
+    One(CaseStatus),
+}
+
 /// A list request: the reader's scope, then the filters they chose.
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
-    /// The statuses to show; empty means every status.
-    pub statuses: Vec<CaseStatus>,
+    pub status: StatusFilter,
     pub category: Option<Category>,
     pub urgency: Option<Urgency>,
     pub assignee: Option<AssigneeFilter>,
@@ -342,16 +351,28 @@ pub struct CaseSummary {
 type SummaryRow = (i64, String, String, String, String, String, String, Option<String>, NaiveDateTime, NaiveDateTime);
 
 /// One page of cases in the reader's scope, plus whether another page follows.
-/// Keyset pagination: every page costs what the first one costs.
+///
+/// Keyset pagination: every page costs what the first one costs. One statement, read in the
+/// order shown from an index (`migrations/*/..._list_indexes`); its SQL depends only on which
+/// filters are set, never on their values, so each shape is prepared once per connection
+/// (hence no `eq_any`, whose statements diesel prepares anew each time).
 pub fn list(
     conn: &mut DbConnection,
     scope: Scope,
     filter: &CaseFilter,
     page_size: i64,
 ) -> QueryResult<(Vec<CaseSummary>, bool)> {
-    let mut query = scoped(scope);
-    if !filter.statuses.is_empty() {
-        query = query.filter(cases::status.eq_any(filter.statuses.iter().map(|s| s.code()).collect::<Vec<_>>()));
+    let mut query = cases::table
+        .inner_join(organisations::table)
+        .left_join(users::table.on(cases::assignee_id.eq(users::id.nullable())))
+        .into_boxed();
+    if let Scope::Organisation(org) = scope {
+        query = query.filter(cases::organisation_id.eq(org.0));
+    }
+    match filter.status {
+        StatusFilter::Any => {}
+        StatusFilter::Open => query = query.filter(cases::is_open.eq(true)),
+        StatusFilter::One(status) => query = query.filter(cases::status.eq(status.code())),
     }
     if let Some(category) = filter.category {
         query = query.filter(cases::category.eq(category.code()));
@@ -393,13 +414,7 @@ pub fn list(
         // Most urgent first, and within a priority the one waiting longest.
         Sort::Urgency => query.order((cases::priority.asc(), cases::id.asc())),
     };
-    let ids: Vec<i64> = query.select(cases::id).limit(page_size + 1).load(conn)?;
-    let more = ids.len() as i64 > page_size;
-    let ids = &ids[..ids.len().min(page_size as usize)];
-    let rows: Vec<SummaryRow> = cases::table
-        .inner_join(organisations::table)
-        .left_join(users::table.on(cases::assignee_id.eq(users::id.nullable())))
-        .filter(cases::id.eq_any(ids))
+    let rows: Vec<SummaryRow> = query
         .select((
             cases::id,
             cases::reference,
@@ -412,9 +427,11 @@ pub fn list(
             cases::received_at,
             cases::updated_at,
         ))
+        .limit(page_size + 1)
         .load(conn)?;
-    let mut summaries = rows
-        .into_iter()
+    let more = rows.len() as i64 > page_size;
+    rows.into_iter()
+        .take(page_size as usize)
         .map(|(id, reference, status, category, urgency, priority, organisation, assignee, received_at, updated_at)| {
             Ok(CaseSummary {
                 id: CaseId(id),
@@ -429,7 +446,6 @@ pub fn list(
                 updated_at,
             })
         })
-        .collect::<QueryResult<Vec<_>>>()?;
-    summaries.sort_by_key(|s| ids.iter().position(|id| *id == s.id.0));
-    Ok((summaries, more))
+        .collect::<QueryResult<Vec<_>>>()
+        .map(|summaries| (summaries, more))
 }

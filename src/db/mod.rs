@@ -169,10 +169,10 @@ fn migrate(conn: &mut DbConnection) -> Result<(), DbError> {
 
 /// The cases whose search text holds every word of `query` (as the start of a word), through
 /// the backend's full-text index: SQLite's FTS5 table, PostgreSQL's GIN-indexed `tsvector`.
-pub fn text_matches(
+pub fn text_matches<QS>(
     conn: &DbConnection,
     query: &crate::domain::search::Query,
-) -> Box<dyn BoxableExpression<schema::cases::table, Db, SqlType = diesel::sql_types::Bool>> {
+) -> Box<dyn BoxableExpression<QS, Db, SqlType = diesel::sql_types::Bool>> {
     use diesel::dsl::sql;
     use diesel::sql_types::{Bool, Text};
     match conn {

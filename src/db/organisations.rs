@@ -116,6 +116,17 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<Organisation>> {
         .collect()
 }
 
+/// The partner organisations not deleted, by name: what a list filter offers.
+pub fn partner_names(conn: &mut DbConnection) -> QueryResult<Vec<(OrgId, String)>> {
+    let rows: Vec<(i64, String)> = organisations::table
+        .filter(organisations::kind.eq(OrgKind::Partner.code()))
+        .filter(organisations::deleted_at.is_null())
+        .order(organisations::name.asc())
+        .select((organisations::id, organisations::name))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(id, name)| (OrgId(id), name)).collect())
+}
+
 /// The platform's own organisation, which staff belong to.
 pub fn platform(conn: &mut DbConnection) -> QueryResult<Option<Organisation>> {
     organisations::table

@@ -135,6 +135,7 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
         errors.add("name", "error.name_taken");
         return show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, form, errors).await;
     }
+    state.choices.forget();
     Ok(see_other("/admin/organisations"))
 }
 

@@ -142,6 +142,7 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
     if let Some(errors) = refusal {
         return show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, form, errors, None).await;
     }
+    state.choices.forget();
     if invite {
         let invited = Some(account.email.as_str().to_owned());
         return show(&state, &user, StatusCode::OK, FormData::default(), FieldErrors::default(), invited).await;

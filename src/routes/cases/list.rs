@@ -1,21 +1,21 @@
 //! `GET /cases`: partners see their organisation's cases, staff the queue of every partner.
 //! Filters, text search, two orders, and keyset pagination ("older" links carry a cursor).
 
+use std::sync::Arc;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::auth::current_user::CurrentUser;
-use crate::db::cases::{self, AssigneeFilter, CaseFilter, CaseSummary, Cursor, Sort};
-use crate::db::organisations::{self, Organisation};
-use crate::db::users;
+use crate::db::cases::{self, AssigneeFilter, CaseFilter, CaseSummary, Cursor, Sort, StatusFilter};
 use crate::domain::case_fields::Urgency;
 use crate::domain::case_status::CaseStatus;
 use crate::domain::category::Category;
 use crate::domain::ids::{OrgId, UserId};
-use crate::domain::role::OrgKind;
 use crate::error::AppError;
+use crate::routes::cases::choices::Choices;
 use crate::routes::form::FormData;
 use crate::routes::page::{Page, render};
 use crate::startup::AppState;
@@ -36,8 +36,8 @@ struct ListTemplate<'a> {
     statuses: &'static [CaseStatus],
     categories: &'static [Category],
     urgencies: &'static [Urgency],
-    organisations: Vec<Organisation>,
-    staff: Vec<(UserId, String)>,
+    /// The organisations and staff to filter by (staff only).
+    choices: Arc<Choices>,
     filtered: bool,
 }
 
@@ -65,15 +65,11 @@ fn status_choice(query: &FormData, staff: bool) -> String {
 }
 
 /// `open` (not closed or withdrawn), `all`, or one status.
-fn statuses(choice: &str) -> Result<Vec<CaseStatus>, AppError> {
+fn status_filter(choice: &str) -> Result<StatusFilter, AppError> {
     Ok(match choice {
-        "all" => Vec::new(),
-        "open" => CaseStatus::ALL
-            .iter()
-            .copied()
-            .filter(|s| !matches!(s, CaseStatus::Closed | CaseStatus::Withdrawn))
-            .collect(),
-        one => vec![CaseStatus::parse(one).ok_or(AppError::BadRequest("error_page.unknown_filter"))?],
+        "all" => StatusFilter::Any,
+        "open" => StatusFilter::Open,
+        one => StatusFilter::One(CaseStatus::parse(one).ok_or(AppError::BadRequest("error_page.unknown_filter"))?),
     })
 }
 
@@ -103,7 +99,7 @@ fn filter_from(query: &FormData, user: &CurrentUser) -> Result<CaseFilter, AppEr
     };
     let text = query.get("q").trim().to_lowercase();
     Ok(CaseFilter {
-        statuses: statuses(&status_choice(query, staff))?,
+        status: status_filter(&status_choice(query, staff))?,
         category: choice(query, "category", Category::parse)?,
         urgency: choice(query, "urgency", Urgency::parse)?,
         assignee: if staff { assignee } else { None },
@@ -136,16 +132,17 @@ pub async fn get(
     let filter = filter_from(&query, &user)?;
     let scope = user.scope();
     let staff = user.user.role.is_staff();
-    let (rows, more, organisations, staff_list) = state
+    let cached = staff.then(|| state.choices.fresh()).flatten();
+    let worker = state.clone();
+    let (rows, more, choices) = state
         .db(move |conn| {
             let (rows, more) = cases::list(conn, scope, &filter, PAGE_SIZE)?;
-            let (organisations, staff_list) = if staff {
-                let partners = organisations::all(conn)?.into_iter().filter(|o| o.kind == OrgKind::Partner).collect();
-                (partners, users::assignable_staff(conn)?)
-            } else {
-                (Vec::new(), Vec::new())
+            let choices = match (staff, cached) {
+                (false, _) => None,
+                (true, Some(cached)) => Some(cached),
+                (true, None) => Some(worker.choices.refresh(conn)?),
             };
-            Ok((rows, more, organisations, staff_list))
+            Ok((rows, more, choices))
         })
         .await?;
     let next = rows
@@ -166,8 +163,7 @@ pub async fn get(
         statuses: CaseStatus::ALL,
         categories: Category::ALL,
         urgencies: Urgency::ALL,
-        organisations,
-        staff: staff_list,
+        choices: choices.unwrap_or_default(),
         filtered,
     };
     render(StatusCode::OK, &template)

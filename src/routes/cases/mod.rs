@@ -1,6 +1,7 @@
 //! Cases: the list, filing, the case page and every action on a case.
 
 pub mod assign;
+pub mod choices;
 pub mod create;
 pub mod decide;
 pub mod evidence;
