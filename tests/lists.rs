@@ -25,9 +25,11 @@ async fn pages_follow_each_other_without_gaps_or_repeats(app: TestApp) {
         let category = if i % 2 == 0 { "harassment" } else { "doxxing" };
         filed.push(alice.file_case(&[("urgency", urgency), ("age_band", age), ("category", category)]).await);
     }
-    for sort in ["newest", "urgency"] {
+    // Each order with and without words every case holds (a search is paged the same way).
+    for (sort, words) in [("newest", ""), ("urgency", ""), ("newest", "&q=harassed+comments"), ("urgency", "&q=harass")]
+    {
         let mut seen = Vec::new();
-        let mut path = format!("/cases?sort={sort}");
+        let mut path = format!("/cases?sort={sort}{words}");
         for _ in 0..10 {
             let page = alice.get(&path).await;
             assert_eq!(page.status, 200);
@@ -99,6 +101,8 @@ async fn filters_and_search_narrow_the_list(app: TestApp) {
         "a wildcard is no word: nothing matches everything"
     );
     assert_eq!(references_in(&alice.get("/cases?category=doxxing").await.body), vec![doxxing.clone()]);
+    assert_eq!(references_in(&alice.get("/cases?q=home&sort=urgency").await.body), vec![doxxing.clone()]);
+    assert_eq!(references_in(&alice.get("/cases?q=home&status=submitted").await.body), vec![doxxing.clone()]);
 
     let queue = lea.get("/cases?sort=urgency").await;
     assert_eq!(references_in(&queue.body)[0], beta, "the imminent case heads the queue");
@@ -107,6 +111,12 @@ async fn filters_and_search_narrow_the_list(app: TestApp) {
         vec![beta.clone()]
     );
     assert_eq!(references_in(&lea.get("/cases?urgency=imminent").await.body), vec![beta.clone()]);
+    let org_a = cast.org_a.0;
+    assert_eq!(
+        references_in(&lea.get(&format!("/cases?q=home&organisation={org_a}")).await.body),
+        vec![doxxing.clone()]
+    );
+    assert_eq!(references_in(&lea.get(&format!("/cases?q=home&organisation={}", cast.org_b.0)).await.body).len(), 0);
     lea.post(&format!("/cases/{doxxing}/assign"), &[("assignee", "me")]).await;
     assert_eq!(references_in(&lea.get("/cases?assignee=me").await.body), vec![doxxing.clone()]);
     assert_eq!(references_in(&lea.get("/cases?status=in_review").await.body), vec![doxxing.clone()]);

@@ -63,6 +63,8 @@ async fn lists_searches_and_filters_never_show_another_organisation(app: TestApp
         "/cases".to_owned(),
         format!("/cases?q={reference}"),
         "/cases?q=alpha-only".to_owned(),
+        "/cases?q=alpha-only&sort=urgency".to_owned(),
+        format!("/cases?q=alpha-only&organisation={}", cast.org_a.0),
         format!("/cases?organisation={}", cast.org_a.0),
         "/cases?status=submitted&sort=urgency".to_owned(),
         format!("/cases?after=p3.{}", i64::MAX),

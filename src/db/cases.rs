@@ -350,6 +350,58 @@ pub struct CaseSummary {
 
 type SummaryRow = (i64, String, String, String, String, String, String, Option<String>, NaiveDateTime, NaiveDateTime);
 
+/// A list's filters other than its text, on a boxed query over `cases` joined to its
+/// organisation and assignee (whichever table the query starts from).
+macro_rules! filtered {
+    ($query:expr, $scope:expr, $filter:expr) => {{
+        let mut query = $query;
+        if let Scope::Organisation(org) = $scope {
+            query = query.filter(cases::organisation_id.eq(org.0));
+        }
+        match $filter.status {
+            StatusFilter::Any => {}
+            StatusFilter::Open => query = query.filter(cases::is_open.eq(true)),
+            StatusFilter::One(status) => query = query.filter(cases::status.eq(status.code())),
+        }
+        if let Some(category) = $filter.category {
+            query = query.filter(cases::category.eq(category.code()));
+        }
+        if let Some(urgency) = $filter.urgency {
+            query = query.filter(cases::urgency.eq(urgency.code()));
+        }
+        match $filter.assignee {
+            Some(AssigneeFilter::Unassigned) => query = query.filter(cases::assignee_id.is_null()),
+            Some(AssigneeFilter::User(user)) => query = query.filter(cases::assignee_id.eq(user.0)),
+            None => {}
+        }
+        if let Some(org) = $filter.organisation {
+            query = query.filter(cases::organisation_id.eq(org.0));
+        }
+        if let Some(user) = $filter.filed_by {
+            query = query.filter(cases::filed_by.eq(user.0));
+        }
+        query
+    }};
+}
+
+/// The columns of a `SummaryRow`.
+macro_rules! summary_columns {
+    () => {
+        (
+            cases::id,
+            cases::reference,
+            cases::status,
+            cases::category,
+            cases::urgency,
+            cases::priority,
+            organisations::name,
+            users::display_name.nullable(),
+            cases::received_at,
+            cases::updated_at,
+        )
+    };
+}
+
 /// One page of cases in the reader's scope, plus whether another page follows.
 ///
 /// Keyset pagination: every page costs what the first one costs. One statement, read in the
@@ -362,73 +414,74 @@ pub fn list(
     filter: &CaseFilter,
     page_size: i64,
 ) -> QueryResult<(Vec<CaseSummary>, bool)> {
-    let mut query = cases::table
-        .inner_join(organisations::table)
-        .left_join(users::table.on(cases::assignee_id.eq(users::id.nullable())))
-        .into_boxed();
-    if let Scope::Organisation(org) = scope {
-        query = query.filter(cases::organisation_id.eq(org.0));
-    }
-    match filter.status {
-        StatusFilter::Any => {}
-        StatusFilter::Open => query = query.filter(cases::is_open.eq(true)),
-        StatusFilter::One(status) => query = query.filter(cases::status.eq(status.code())),
-    }
-    if let Some(category) = filter.category {
-        query = query.filter(cases::category.eq(category.code()));
-    }
-    if let Some(urgency) = filter.urgency {
-        query = query.filter(cases::urgency.eq(urgency.code()));
-    }
-    match filter.assignee {
-        Some(AssigneeFilter::Unassigned) => query = query.filter(cases::assignee_id.is_null()),
-        Some(AssigneeFilter::User(user)) => query = query.filter(cases::assignee_id.eq(user.0)),
-        None => {}
-    }
-    if let Some(org) = filter.organisation {
-        query = query.filter(cases::organisation_id.eq(org.0));
-    }
-    if let Some(user) = filter.filed_by {
-        query = query.filter(cases::filed_by.eq(user.0));
-    }
-    if let Some(text) = filter.text.as_deref().filter(|t| !t.is_empty()) {
-        match crate::domain::search::Query::parse(text) {
-            Some(words) => query = query.filter(super::text_matches(conn, &words)),
+    use super::schema::cases_fts;
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
+
+    let words = match filter.text.as_deref().filter(|t| !t.is_empty()) {
+        Some(text) => match crate::domain::search::Query::parse(text) {
+            Some(words) => Some(words),
             // Only punctuation: no word to find, so no case.
             None => return Ok((Vec::new(), false)),
-        }
-    }
-    match (filter.sort, filter.after) {
-        (Sort::Newest, Some(after)) => query = query.filter(cases::id.lt(after.id.0)),
-        (Sort::Urgency, Some(after)) => {
-            query = query.filter(
-                cases::priority
-                    .gt(after.priority.code())
-                    .or(cases::priority.eq(after.priority.code()).and(cases::id.gt(after.id.0))),
-            )
-        }
-        (_, None) => {}
-    }
-    query = match filter.sort {
-        Sort::Newest => query.order(cases::id.desc()),
-        // Most urgent first, and within a priority the one waiting longest.
-        Sort::Urgency => query.order((cases::priority.asc(), cases::id.asc())),
+        },
+        None => None,
     };
-    let rows: Vec<SummaryRow> = query
-        .select((
-            cases::id,
-            cases::reference,
-            cases::status,
-            cases::category,
-            cases::urgency,
-            cases::priority,
-            organisations::name,
-            users::display_name.nullable(),
-            cases::received_at,
-            cases::updated_at,
-        ))
-        .limit(page_size + 1)
-        .load(conn)?;
+    // The one organisation whose cases can match, if any: the index narrows to it first.
+    let search_organisation = match scope {
+        Scope::Organisation(org) => Some(org.0),
+        Scope::Everything => filter.organisation.map(|org| org.0),
+    };
+    let on_sqlite = matches!(conn, DbConnection::Sqlite(_));
+    let rows: Vec<SummaryRow> = match &words {
+        // SQLite, newest first: the full-text index is read newest match first and the reading
+        // stops at a page, however many cases in the database hold the words.
+        Some(words) if on_sqlite && filter.sort == Sort::Newest => {
+            let mut query = filtered!(
+                cases_fts::table
+                    .inner_join(cases::table.on(cases::id.eq(cases_fts::rowid)))
+                    .inner_join(organisations::table.on(organisations::id.eq(cases::organisation_id)))
+                    .left_join(users::table.on(cases::assignee_id.eq(users::id.nullable())))
+                    .into_boxed(),
+                scope,
+                filter
+            )
+            .filter(sql::<Bool>("cases_fts MATCH ").bind::<Text, _>(words.fts5(search_organisation)));
+            if let Some(after) = filter.after {
+                query = query.filter(cases_fts::rowid.lt(after.id.0));
+            }
+            query.order(cases_fts::rowid.desc()).select(summary_columns!()).limit(page_size + 1).load(conn)?
+        }
+        _ => {
+            let mut query = filtered!(
+                cases::table
+                    .inner_join(organisations::table)
+                    .left_join(users::table.on(cases::assignee_id.eq(users::id.nullable())))
+                    .into_boxed(),
+                scope,
+                filter
+            );
+            if let Some(words) = &words {
+                query = query.filter(super::text_matches(conn, words, search_organisation));
+            }
+            match (filter.sort, filter.after) {
+                (Sort::Newest, Some(after)) => query = query.filter(cases::id.lt(after.id.0)),
+                (Sort::Urgency, Some(after)) => {
+                    query = query.filter(
+                        cases::priority
+                            .gt(after.priority.code())
+                            .or(cases::priority.eq(after.priority.code()).and(cases::id.gt(after.id.0))),
+                    )
+                }
+                (_, None) => {}
+            }
+            query = match filter.sort {
+                Sort::Newest => query.order(cases::id.desc()),
+                // Most urgent first, and within a priority the one waiting longest.
+                Sort::Urgency => query.order((cases::priority.asc(), cases::id.asc())),
+            };
+            query.select(summary_columns!()).limit(page_size + 1).load(conn)?
+        }
+    };
     let more = rows.len() as i64 > page_size;
     rows.into_iter()
         .take(page_size as usize)

@@ -169,21 +169,31 @@ fn migrate(conn: &mut DbConnection) -> Result<(), DbError> {
 
 /// The cases whose search text holds every word of `query` (as the start of a word), through
 /// the backend's full-text index: SQLite's FTS5 table, PostgreSQL's GIN-indexed `tsvector`.
+/// With `organisation`, the index itself narrows to that organisation's cases (its id is in the
+/// index: a column of its own in SQLite, the lexeme `~id` in PostgreSQL, which no typed word
+/// can be); the caller still scopes the query by organisation in SQL.
 pub fn text_matches<QS>(
     conn: &DbConnection,
     query: &crate::domain::search::Query,
+    organisation: Option<i64>,
 ) -> Box<dyn BoxableExpression<QS, Db, SqlType = diesel::sql_types::Bool>> {
     use diesel::dsl::sql;
     use diesel::sql_types::{Bool, Text};
     match conn {
         DbConnection::Sqlite(_) => Box::new(
             sql::<Bool>("cases.id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ")
-                .bind::<Text, _>(query.fts5())
+                .bind::<Text, _>(query.fts5(organisation))
                 .sql(")"),
         ),
-        DbConnection::Postgres(_) => Box::new(
-            sql::<Bool>("cases.search_vector @@ to_tsquery('simple', ").bind::<Text, _>(query.tsquery()).sql(")"),
-        ),
+        DbConnection::Postgres(_) => {
+            let words = sql::<Bool>("cases.search_vector @@ to_tsquery('simple', ").bind::<Text, _>(query.tsquery());
+            match organisation {
+                Some(org) => Box::new(
+                    words.sql(") AND cases.search_vector @@ ").bind::<Text, _>(format!("'~{org}'")).sql("::tsquery"),
+                ),
+                None => Box::new(words.sql(")")),
+            }
+        }
     }
 }
 

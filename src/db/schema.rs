@@ -259,7 +259,15 @@ diesel::joinable!(case_watchers -> cases (case_id));
 
 diesel::joinable!(notifications -> users (recipient_id));
 diesel::joinable!(notifications -> cases (case_id));
+// SQLite's full-text index of cases (`migrations/sqlite/*_search_scope`); PostgreSQL has none.
+diesel::table! {
+    cases_fts (rowid) {
+        rowid -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    cases_fts,
     organisations,
     users,
     sessions,

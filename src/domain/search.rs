@@ -39,8 +39,14 @@ impl Query {
     }
 
     /// For SQLite's FTS5: `"word"* "other"*`. Words hold only letters and digits: nothing to escape.
-    pub fn fts5(&self) -> String {
-        self.0.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" ")
+    /// The words are looked for in the case's text only; with an organisation, among that
+    /// organisation's cases only (the index holds each case's organisation in a column of its own).
+    pub fn fts5(&self, organisation: Option<i64>) -> String {
+        let words = self.0.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" ");
+        match organisation {
+            Some(org) => format!("organisation_id : \"{org}\" AND search_text : ({words})"),
+            None => format!("search_text : ({words})"),
+        }
     }
 
     /// For PostgreSQL's `to_tsquery('simple', …)`: `word:* & other:*`.
@@ -65,7 +71,11 @@ mod tests {
     #[test]
     fn queries_carry_no_syntax_of_their_own() {
         let query = Query::parse(r#"social.example/p/55 " OR * NEAR(x) : & | !"#).unwrap();
-        assert_eq!(query.fts5(), r#""social"* "example"* "p"* "55"* "or"* "near"* "x"*"#);
+        assert_eq!(query.fts5(None), r#"search_text : ("social"* "example"* "p"* "55"* "or"* "near"* "x"*)"#);
+        assert_eq!(
+            Query::parse("a b").unwrap().fts5(Some(12)),
+            r#"organisation_id : "12" AND search_text : ("a"* "b"*)"#
+        );
         assert_eq!(query.tsquery(), "social:* & example:* & p:* & 55:* & or:* & near:* & x:*");
         assert_eq!(Query::parse(" -- %% "), None);
         assert_eq!(Query::parse(&"word ".repeat(50)).map(|q| q.0.len()), Some(MAX_WORDS));

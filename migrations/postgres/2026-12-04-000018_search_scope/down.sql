@@ -1,0 +1,4 @@
+ALTER TABLE cases DROP COLUMN search_vector;
+ALTER TABLE cases ADD COLUMN search_vector tsvector
+    GENERATED ALWAYS AS (to_tsvector('simple', search_text)) STORED;
+CREATE INDEX cases_search ON cases USING GIN (search_vector);

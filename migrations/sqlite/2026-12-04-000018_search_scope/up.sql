@@ -1,0 +1,24 @@
+-- The full-text index also holds each case's organisation, so a partner's search intersects
+-- the words with their own organisation's cases inside the index and reads matches newest
+-- first, stopping at a page, instead of collecting every case in the database that matches.
+DROP TRIGGER cases_fts_delete;
+DROP TRIGGER cases_fts_update;
+DROP TRIGGER cases_fts_insert;
+DROP TABLE cases_fts;
+CREATE VIRTUAL TABLE cases_fts USING fts5(
+    search_text, organisation_id,
+    content = 'cases', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO cases_fts (cases_fts) VALUES ('rebuild');
+CREATE TRIGGER cases_fts_insert AFTER INSERT ON cases BEGIN
+    INSERT INTO cases_fts (rowid, search_text, organisation_id) VALUES (NEW.id, NEW.search_text, NEW.organisation_id);
+END;
+CREATE TRIGGER cases_fts_update AFTER UPDATE OF search_text, organisation_id ON cases BEGIN
+    INSERT INTO cases_fts (cases_fts, rowid, search_text, organisation_id)
+        VALUES ('delete', OLD.id, OLD.search_text, OLD.organisation_id);
+    INSERT INTO cases_fts (rowid, search_text, organisation_id) VALUES (NEW.id, NEW.search_text, NEW.organisation_id);
+END;
+CREATE TRIGGER cases_fts_delete AFTER DELETE ON cases BEGIN
+    INSERT INTO cases_fts (cases_fts, rowid, search_text, organisation_id)
+        VALUES ('delete', OLD.id, OLD.search_text, OLD.organisation_id);
+END;
