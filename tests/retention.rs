@@ -7,7 +7,7 @@
 mod support;
 
 use diesel::prelude::*;
-use passerelle::db::schema::{audit_log, case_events, cases, reported_items, users};
+use passerelle::db::schema::{audit_log, case_events, cases, reported_items, search_terms, users};
 use support::{PIXEL_PNG, TestApp};
 
 /// Closes a case `months_ago` months back, as if it had been closed then.
@@ -53,8 +53,16 @@ async fn closed_cases_are_anonymised_after_the_period_unless_held(app: TestApp) 
     close(&app, &held, 13);
     close(&app, &recent, 1);
 
+    let words = |app: &TestApp| -> Vec<String> {
+        search_terms::table.select(search_terms::term).load(&mut *app.conn()).unwrap()
+    };
+    let own_word = old[old.len() - 7..].to_lowercase();
+    assert!(words(&app).contains(&"pupil".to_owned()) && words(&app).contains(&own_word));
     assert!(run_retention(&app).starts_with("1 closed cases anonymised"));
     assert_eq!(explanation(&app, &old), "");
+    let left = words(&app);
+    assert!(!left.contains(&"pupil".to_owned()) && !left.contains(&own_word), "no word only it held is kept");
+    assert!(left.contains(&"secret".to_owned()), "words other cases hold stay searchable");
     assert!(explanation(&app, &held).contains("HELD-SECRET"), "held");
     assert!(explanation(&app, &recent).contains("RECENT-SECRET"), "closed too recently");
     let old_id: i64 = cases::table.filter(cases::reference.eq(&old)).select(cases::id).first(&mut *app.conn()).unwrap();

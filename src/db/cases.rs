@@ -201,6 +201,7 @@ pub fn insert(
         .returning(cases::id)
         .get_result(conn)
         .map(CaseId)?;
+    super::search_terms::add(conn, &search_text)?;
     Ok((id, reference))
 }
 
@@ -420,7 +421,13 @@ pub fn list(
 
     let words = match filter.text.as_deref().filter(|t| !t.is_empty()) {
         Some(text) => match crate::domain::search::Query::parse(text) {
-            Some(words) => Some(words),
+            Some(mut words) => {
+                if !super::search_terms::resolve(conn, &mut words)? {
+                    // A word that starts no word of any case: no case can match.
+                    return Ok((Vec::new(), false));
+                }
+                Some(words)
+            }
             // Only punctuation: no word to find, so no case.
             None => return Ok((Vec::new(), false)),
         },

@@ -11,6 +11,7 @@ pub mod notifications;
 pub mod organisations;
 pub mod retention;
 pub mod schema;
+pub mod search_terms;
 pub mod seed;
 pub mod sessions;
 pub mod sign_in_failures;

@@ -48,6 +48,7 @@ pub fn anonymise(
         .filter(cases::anonymised_at.is_null())
         .filter(cases::legal_hold.eq(false))
         .filter(cases::status.eq_any([CaseStatus::Closed.code(), CaseStatus::Withdrawn.code()]));
+    let former_text: Option<String> = target.clone().select(cases::search_text).first(conn).optional()?;
     let emptied = diesel::update(target)
         .set((
             cases::anonymised_at.eq(Some(now)),
@@ -61,6 +62,7 @@ pub fn anonymise(
     if emptied == 0 {
         return Ok(false);
     }
+    super::search_terms::forget_unused(conn, former_text.as_deref().unwrap_or(""))?;
     diesel::update(reported_items::table.filter(reported_items::case_id.eq(case.0)))
         .set((reported_items::locator.eq(""), reported_items::reasons.eq(None::<String>)))
         .execute(conn)?;

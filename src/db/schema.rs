@@ -266,8 +266,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    search_terms (term) {
+        term -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     cases_fts,
+    search_terms,
     organisations,
     users,
     sessions,
