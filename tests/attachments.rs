@@ -186,7 +186,10 @@ async fn a_liaison_purges_a_file_for_good(app: TestApp) {
     let purge = format!("/cases/{reference}/attachments/{id}/purge");
     assert_eq!(alice.post(&purge, &[("confirm", "1")]).await.status, 404, "partners cannot purge");
     let mut lea = app.sign_in(&cast.lea).await;
-    assert_eq!(lea.post(&purge, &[]).await.status, 400, "the confirmation is required");
+    let unconfirmed = lea.post(&purge, &[]).await;
+    assert_eq!(unconfirmed.status, 422, "the confirmation is required");
+    assert!(unconfirmed.contains(&format!(r#"id="confirm-{id}-error""#)), "the error is beside the checkbox");
+    assert!(unconfirmed.contains("Nothing was deleted."));
     assert_eq!(app.count("attachment_blobs"), 1);
     assert_eq!(lea.post(&purge, &[("confirm", "1")]).await.status, 303);
     assert_eq!(app.count("attachment_blobs"), 0, "the file is deleted");

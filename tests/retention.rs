@@ -86,6 +86,9 @@ async fn closed_cases_are_anonymised_after_the_period_unless_held(app: TestApp) 
     let page = alice.get(&format!("/cases/{old}")).await;
     assert_eq!(page.status, 200);
     assert!(page.contains("was anonymised") && !page.contains("OLD-SECRET"));
+    assert!(!page.contains(&format!("/cases/{old}/watch")), "nothing to watch on an anonymised case");
+    let staff_page = lea.get(&format!("/cases/{old}")).await;
+    assert!(!staff_page.contains(&format!("/cases/{old}/referral")), "no referral form either");
     let search = alice.get("/cases?status=all&q=OLD-SECRET").await;
     assert!(!search.contains(&old));
     let late = alice.post(&format!("/cases/{old}/messages"), &[("body", "something new")]).await;

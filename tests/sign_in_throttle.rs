@@ -43,6 +43,8 @@ async fn wrong_passwords_slow_then_lock_an_account_and_its_owner_hears(app: Test
     failures_so_far(&app, &format!("account:{}", cast.alice.email), 9);
     assert_eq!(attempt(&app, &cast.alice.email, "still not it").await.status, 401);
     assert_eq!(app.count("notifications WHERE kind = 'sign_in_locked'"), 1);
+    let link = app.wait_for_link_to(&cast.alice.email, "/sign-in/forgot").await;
+    assert!(link.ends_with("/sign-in/forgot"), "the email leads to a password reset: {link}");
     assert_eq!(attempt(&app, &cast.alice.email, PASSWORD).await.status, 429);
 }
 

@@ -59,7 +59,7 @@ pub fn message_id(id: i64, public_url: &str) -> String {
 }
 
 /// The link in an email: a single-use account link, the case page (the reader signs in
-/// first), or the portal.
+/// first), the reset request after a lock, or the portal.
 fn link(out: &Outgoing, public_url: &str) -> String {
     let base = public_url.trim_end_matches('/');
     match (out.kind, &out.secret, &out.reference) {
@@ -68,6 +68,10 @@ fn link(out: &Outgoing, public_url: &str) -> String {
         (NotificationKind::EmailConfirmation, Some(token), _) => format!("{base}/account/email/{token}"),
         (_, _, Some(reference)) => format!("{base}/cases/{reference}"),
         (NotificationKind::Digest, _, _) => format!("{base}/cases"),
+        // A lock tells the owner to choose a new password: the link asks for a reset.
+        (NotificationKind::SignInLocked | NotificationKind::TwoFactorLocked, _, _) => {
+            format!("{base}/sign-in/forgot")
+        }
         _ => format!("{base}/sign-in"),
     }
 }

@@ -214,7 +214,10 @@ pub async fn purge(
     }
     let (reference, id) = path.into_inner();
     if !form.checked("confirm") {
-        return Err(AppError::BadRequest("attachments.confirm_purge"));
+        // The page again, the purge form open with the error beside its checkbox.
+        let mut errors = FieldErrors::default();
+        errors.add(format!("confirm_{id}"), "attachments.confirm_purge");
+        return super::respond(&state, user, reference, form, Err(super::Refusal::Fields(errors))).await;
     }
     let storage = state.storage.clone();
     let actor = user.clone();
