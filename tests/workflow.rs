@@ -214,6 +214,71 @@ async fn every_staff_view_is_recorded_and_can_be_shown(app: TestApp) {
     assert!(compact.contains("Show every recorded view (2 more)"), "{}", compact.body);
 }
 
+/// The folding of views, done in SQL, on both backends: a run of views by one person shows
+/// once (its first), and not at all when that person's own action ends it.
+async fn views_fold_in_sql_the_same_way_on_both_backends(app: TestApp) {
+    use diesel::prelude::*;
+    use passerelle::db::events::{self, Audience, EventKind, NewEvent};
+    use passerelle::db::schema::cases;
+
+    let cast = app.cast();
+    let mut alice = app.sign_in(&cast.alice).await;
+    let reference = alice.file_case(&[]).await;
+    let (id, organisation): (i64, i64) = cases::table
+        .filter(cases::reference.eq(&reference))
+        .select((cases::id, cases::organisation_id))
+        .first(&mut *app.conn())
+        .unwrap();
+    let (filer, lea, max) = (cast.alice.id, cast.lea.id, cast.max.id);
+    let steps = [
+        (EventKind::Viewed, lea),
+        (EventKind::Viewed, lea),
+        (EventKind::Assigned, lea),
+        (EventKind::Viewed, max),
+        (EventKind::Viewed, max),
+        (EventKind::Message, filer),
+        (EventKind::Viewed, lea),
+        (EventKind::Viewed, max),
+        (EventKind::Viewed, lea),
+        (EventKind::Viewed, lea),
+    ];
+    for (kind, actor) in steps {
+        let event = NewEvent {
+            case: passerelle::domain::ids::CaseId(id),
+            organisation: passerelle::domain::ids::OrgId(organisation),
+            actor,
+            address: None,
+            kind,
+            body: None,
+            detail: None,
+            at: passerelle::db::now(),
+        };
+        events::record(&mut app.conn(), &event).unwrap();
+    }
+    let case = passerelle::domain::ids::CaseId(id);
+    let (shown, left_out) = events::timeline(&mut app.conn(), case, Audience::Staff, true).unwrap();
+    let shown: Vec<(EventKind, i64)> = shown.iter().map(|e| (e.kind, e.actor.0)).collect();
+    assert_eq!(
+        shown,
+        vec![
+            (EventKind::Filed, filer.0),
+            (EventKind::Assigned, lea.0),
+            (EventKind::Viewed, max.0),
+            (EventKind::Message, filer.0),
+            (EventKind::Viewed, lea.0),
+            (EventKind::Viewed, max.0),
+            (EventKind::Viewed, lea.0),
+        ]
+    );
+    assert_eq!(left_out, 4);
+    let (all, none_left_out) = events::timeline(&mut app.conn(), case, Audience::Staff, false).unwrap();
+    assert_eq!((all.len(), none_left_out), (11, 0));
+    let (partner, partner_left_out) = events::timeline(&mut app.conn(), case, Audience::Partner, true).unwrap();
+    let partner: Vec<EventKind> = partner.iter().map(|e| e.kind).collect();
+    assert_eq!(partner, vec![EventKind::Filed, EventKind::Assigned, EventKind::Message]);
+    assert_eq!(partner_left_out, 0, "a partner never hears of views");
+}
+
 async fn a_partner_withdraws_before_a_decision(app: TestApp) {
     let cast = app.cast();
     let mut alice = app.sign_in(&cast.alice).await;
@@ -300,5 +365,6 @@ on_both_backends!(
     a_referral_to_authorities_is_recorded_for_staff_only,
     concurrent_actions_on_one_case_apply_once,
     every_staff_view_is_recorded_and_can_be_shown,
+    views_fold_in_sql_the_same_way_on_both_backends,
     a_withdrawal_reason_that_is_too_long_is_shown_in_place,
 );

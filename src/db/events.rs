@@ -1,7 +1,9 @@
 //! The timeline of a case: messages, internal notes and every recorded event, append-only.
 
 use chrono::NaiveDateTime;
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool};
 
 use super::schema::{case_events, users};
 use super::{DbConnection, decode};
@@ -84,10 +86,20 @@ pub enum Audience {
     Staff,
 }
 
-type EntryRow = (i64, String, bool, Option<String>, Option<String>, NaiveDateTime, i64, String, String);
+type EntryRow = (i64, String, bool, Option<String>, Option<String>, NaiveDateTime, i64, String, String, i64);
 
-/// The whole timeline of a case in order, filtered in SQL for the audience.
-pub fn timeline(conn: &mut DbConnection, case: CaseId, audience: Audience) -> QueryResult<Vec<TimelineEntry>> {
+/// A case's timeline as `audience` may see it, oldest first, with how many recorded views it
+/// leaves out. Folded (the case page's default), a run of views by one staff member appears
+/// once, as its first view, and not at all when that person's own action follows it (the
+/// action shows they saw the case): the folding happens in SQL, so a case viewed thousands of
+/// times costs what its shown entries cost. Every view stays recorded; unfolded shows them all.
+pub fn timeline(
+    conn: &mut DbConnection,
+    case: CaseId,
+    audience: Audience,
+    folded: bool,
+) -> QueryResult<(Vec<TimelineEntry>, usize)> {
+    let partner_only = if audience == Audience::Partner { " AND internal = FALSE" } else { "" };
     let mut query = case_events::table
         .inner_join(users::table)
         .filter(case_events::case_id.eq(case.0))
@@ -102,14 +114,41 @@ pub fn timeline(conn: &mut DbConnection, case: CaseId, audience: Audience) -> Qu
             case_events::actor_id,
             users::display_name,
             users::role,
+            // Evaluated once (uncorrelated): every entry the audience may see, folded or not.
+            sql::<BigInt>("(SELECT COUNT(*) FROM case_events WHERE case_id = ")
+                .bind::<BigInt, _>(case.0)
+                .sql(partner_only)
+                .sql(")"),
         ))
         .into_boxed();
     if audience == Audience::Partner {
         query = query.filter(case_events::internal.eq(false));
     }
+    if folded {
+        // A run's head is an entry that does not repeat the view just before it; a view head
+        // is shown unless the next head (what ends the run) is by the same person.
+        query = query.filter(
+            sql::<Bool>(
+                "case_events.id IN (SELECT id FROM (\
+                 SELECT id, kind, actor_id, LEAD(actor_id) OVER (ORDER BY id) AS next_actor FROM (\
+                 SELECT id, kind, actor_id, CASE WHEN kind = 'viewed' \
+                 AND LAG(kind) OVER (ORDER BY id) = 'viewed' \
+                 AND LAG(actor_id) OVER (ORDER BY id) = actor_id THEN 0 ELSE 1 END AS head \
+                 FROM case_events WHERE case_id = ",
+            )
+            .bind::<BigInt, _>(case.0)
+            .sql(partner_only)
+            .sql(
+                ") marked WHERE head = 1) heads \
+                 WHERE kind <> 'viewed' OR next_actor IS NULL OR next_actor <> actor_id)",
+            ),
+        );
+    }
     let rows: Vec<EntryRow> = query.load(conn)?;
-    rows.into_iter()
-        .map(|(id, kind, internal, body, detail, at, actor, actor_name, role)| {
+    let recorded = rows.first().map_or(0, |row| row.9 as usize);
+    let entries = rows
+        .into_iter()
+        .map(|(id, kind, internal, body, detail, at, actor, actor_name, role, _)| {
             Ok(TimelineEntry {
                 id,
                 kind: decode("event kind", &kind, EventKind::parse)?,
@@ -122,75 +161,7 @@ pub fn timeline(conn: &mut DbConnection, case: CaseId, audience: Audience) -> Qu
                 actor_name,
             })
         })
-        .collect()
-}
-
-/// The timeline as shown: a run of views by one staff member appears once, and not at all when
-/// that person's own action follows it (the action shows they saw the case). Every view stays
-/// recorded; `?views=all` shows them all.
-pub fn for_display(entries: Vec<TimelineEntry>) -> Vec<TimelineEntry> {
-    let mut shown = Vec::with_capacity(entries.len());
-    let mut index = 0;
-    while index < entries.len() {
-        let entry = &entries[index];
-        if entry.kind != EventKind::Viewed {
-            shown.push(entry.clone());
-            index += 1;
-            continue;
-        }
-        let run_end = entries[index..]
-            .iter()
-            .position(|e| e.kind != EventKind::Viewed || e.actor != entry.actor)
-            .map_or(entries.len(), |offset| index + offset);
-        let implied = entries.get(run_end).is_some_and(|next| next.actor == entry.actor);
-        if !implied {
-            shown.push(entry.clone());
-        }
-        index = run_end;
-    }
-    shown
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn entry(kind: EventKind, actor: i64) -> TimelineEntry {
-        TimelineEntry {
-            id: 0,
-            kind,
-            internal: kind.is_internal(),
-            body: None,
-            detail: None,
-            at: NaiveDateTime::default(),
-            actor: UserId(actor),
-            actor_name: String::new(),
-            actor_role: Role::Liaison,
-        }
-    }
-
-    #[test]
-    fn views_implied_by_an_action_or_repeated_are_not_displayed() {
-        let timeline = vec![
-            entry(EventKind::Filed, 1),
-            entry(EventKind::Viewed, 2),
-            entry(EventKind::Viewed, 2),
-            entry(EventKind::Assigned, 2),
-            entry(EventKind::Viewed, 3),
-            entry(EventKind::Viewed, 3),
-            entry(EventKind::Message, 1),
-            entry(EventKind::Viewed, 2),
-        ];
-        let shown: Vec<(EventKind, i64)> = for_display(timeline).iter().map(|e| (e.kind, e.actor.0)).collect();
-        assert_eq!(
-            shown,
-            vec![
-                (EventKind::Filed, 1),
-                (EventKind::Assigned, 2),
-                (EventKind::Viewed, 3),
-                (EventKind::Message, 1),
-                (EventKind::Viewed, 2)
-            ]
-        );
-    }
+        .collect::<QueryResult<Vec<_>>>()?;
+    let left_out = recorded.saturating_sub(entries.len());
+    Ok((entries, left_out))
 }

@@ -193,6 +193,7 @@ struct Loaded {
     names: HashMap<UserId, String>,
     items: Vec<ReportedItem>,
     timeline: Vec<TimelineEntry>,
+    hidden_views: usize,
     staff: Vec<(UserId, String)>,
     watchers: Vec<(UserId, String)>,
     attachments: Vec<Attachment>,
@@ -208,6 +209,7 @@ pub async fn render_case(
 ) -> Result<HttpResponse, AppError> {
     let viewer = user.clone();
     let record_view = record_view && user.user.role.is_staff();
+    let folded = !feedback.all_views;
     let load = move |conn: &mut crate::db::DbConnection| {
         let case = load_visible(conn, &viewer, &reference)?;
         if record_view {
@@ -230,11 +232,11 @@ pub async fn render_case(
         people.extend(case.assignee_id);
         let names = users::names(conn, &people)?;
         let items = items::for_case(conn, case.id)?;
-        let timeline = events::timeline(conn, case.id, viewer.audience())?;
+        let (timeline, hidden_views) = events::timeline(conn, case.id, viewer.audience(), folded)?;
         let staff = if viewer.user.role.is_staff() { users::assignable_staff(conn)? } else { Vec::new() };
         let watchers = watchers::watching(conn, &case, viewer.side())?;
         let attachments = attachments::for_case(conn, case.id, viewer.audience())?;
-        Ok(Loaded { case, organisation, names, items, timeline, staff, watchers, attachments })
+        Ok(Loaded { case, organisation, names, items, timeline, hidden_views, staff, watchers, attachments })
     };
     // Only a staff view writes (its audit event); a partner's view takes no write lock.
     let loaded = if record_view { state.tx(load).await? } else { state.db(load).await? };
@@ -244,13 +246,13 @@ pub async fn render_case(
         loaded.case.status.available(user.side(), &loaded.case.clock(db::now()))
     };
     let status = feedback.status.unwrap_or(StatusCode::OK);
-    let mut template = ShowTemplate {
+    let template = ShowTemplate {
         page: Page::for_user(state, &user, "cases"),
         filer: loaded.names.get(&loaded.case.filed_by).cloned().unwrap_or_default(),
         assignee: loaded.case.assignee_id.and_then(|id| loaded.names.get(&id).cloned()),
         organisation: loaded.organisation,
         items: loaded.items,
-        hidden_views: 0,
+        hidden_views: loaded.hidden_views,
         timeline: loaded.timeline,
         staff: loaded.staff,
         watchers: loaded.watchers,
@@ -264,11 +266,6 @@ pub async fn render_case(
         max_megabytes: state.settings.attachment_max_bytes / (1024 * 1024),
         retention_months: state.settings.retention_months,
     };
-    if !template.feedback.all_views {
-        let recorded = template.timeline.len();
-        template.timeline = events::for_display(std::mem::take(&mut template.timeline));
-        template.hidden_views = recorded - template.timeline.len();
-    }
     render(status, &template)
 }
 
