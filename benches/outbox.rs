@@ -112,6 +112,7 @@ fn main() {
         storage: passerelle::db::attachments::Storage::Database,
         metrics: passerelle::metrics::Metrics::new().unwrap(),
         choices: Default::default(),
+        write_gate: std::sync::Arc::new(passerelle::db::WriteGate::for_url(&url)),
     };
     let draining = Instant::now();
     let mut sent = 0;

@@ -29,6 +29,8 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     /// The staff lists' filter choices, read at most every few seconds.
     pub choices: crate::routes::cases::choices::ChoicesCache,
+    /// Where this process's writers queue for the database (SQLite).
+    pub write_gate: std::sync::Arc<db::WriteGate>,
 }
 
 impl AppState {
@@ -53,13 +55,30 @@ impl AppState {
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        self.db(move |conn| {
+        let pool = self.pool.clone();
+        let gate = self.write_gate.clone();
+        web::block(move || {
+            let _turn = gate.enter();
+            let mut conn = pool.get()?;
             conn.transaction(|conn| {
                 db::lock_for_write(conn)?;
                 work(conn)
             })
         })
-        .await
+        .await?
+    }
+
+    /// For code already on a blocking thread (the background jobs): `work` runs with a pooled
+    /// connection once this process's turn to write has come (see `WriteGate`), waiting at most
+    /// `wait` for the connection. `work` makes its own transaction when it needs one.
+    pub fn write_turn<T>(
+        &self,
+        wait: std::time::Duration,
+        work: impl FnOnce(&mut DbConnection) -> diesel::QueryResult<T>,
+    ) -> Result<T, db::DbError> {
+        let _turn = self.write_gate.enter();
+        let mut conn = self.pool.get_timeout(wait)?;
+        Ok(work(&mut conn)?)
     }
 }
 
@@ -103,6 +122,7 @@ impl Application {
         let mailer = Mailer::from_settings(&settings)?;
         tracing::info!("{}", mailer.describe());
         let storage = crate::db::attachments::Storage::from_setting(&settings.attachment_dir);
+        let write_gate = std::sync::Arc::new(db::WriteGate::for_url(settings.database_url.expose()));
         let metrics = crate::metrics::Metrics::new().map_err(|e| StartupError::Metrics(e.to_string()))?;
         let state = web::Data::new(AppState {
             pool,
@@ -113,9 +133,14 @@ impl Application {
             storage,
             metrics,
             choices: Default::default(),
+            write_gate,
         });
         let worker_state = state.clone();
         let secure = state.settings.secure_cookies();
+        // Database work runs on each worker's blocking threads, and there are only `pool_size`
+        // connections to share: more threads than that would only wait for one, each keeping
+        // its own stack and allocator cache (actix's default is 256 per worker on 2 cores).
+        let blocking_threads = usize::try_from(state.settings.pool_size).unwrap_or(8).max(2);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -141,6 +166,7 @@ impl Application {
                 })
                 .configure(routes::configure)
         })
+        .worker_max_blocking_threads(blocking_threads)
         .listen(listener)
         .map_err(|source| StartupError::Bind { address: "listener".into(), source })?
         .run();

@@ -213,6 +213,30 @@ pub fn lock_for_write(conn: &mut DbConnection) -> QueryResult<()> {
     }
 }
 
+/// Where writers wait their turn. SQLite admits one writer at a time and makes the others
+/// retry, sleeping up to 100 ms between tries: under load a write could wait hundreds of
+/// milliseconds for a lock held a fraction of one. Writers of one process queue here instead,
+/// woken as soon as the one before commits; `busy_timeout` stays for other processes (the
+/// command line). PostgreSQL queues writers itself on the row `lock_for_write` takes: no gate.
+/// Take the gate before a pooled connection, never while holding one.
+#[derive(Debug, Default)]
+pub struct WriteGate(Option<std::sync::Mutex<()>>);
+
+impl WriteGate {
+    pub fn for_url(url: &str) -> WriteGate {
+        match Backend::from_url(url) {
+            Backend::Sqlite => WriteGate(Some(std::sync::Mutex::new(()))),
+            Backend::Postgres => WriteGate(None),
+        }
+    }
+
+    /// Waits for this process's turn to write; the turn lasts as long as the guard.
+    pub fn enter(&self) -> Option<std::sync::MutexGuard<'_, ()>> {
+        // A writer that panicked released nothing the database needs: its transaction rolled back.
+        self.0.as_ref().map(|gate| gate.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+}
+
 /// The current time as stored: UTC without an offset, to the microsecond (both backends keep that).
 pub fn now() -> chrono::NaiveDateTime {
     let now = chrono::Utc::now().naive_utc();

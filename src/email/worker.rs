@@ -34,21 +34,25 @@ pub fn backoff(base_seconds: i64, attempts: i32) -> TimeDelta {
 /// Bundles the daily summaries whose hour has come: one transaction per reader, so each summary
 /// is written once even when several instances try at the same moment.
 pub fn bundle_digests(state: &AppState) -> Result<usize, String> {
-    let mut conn = state.pool.get_timeout(POOL_WAIT).map_err(|e| e.to_string())?;
     let now = db::now();
     // A minute's grace lets an event that took its time just before the hour commit first.
     let cutoff = last_digest_time(now - DIGEST_GRACE, state.tz, state.settings.digest_hour);
-    let readers = digests::due_readers(&mut conn, cutoff, BATCH).map_err(|e| e.to_string())?;
+    let readers = {
+        let mut conn = state.pool.get_timeout(POOL_WAIT).map_err(|e| e.to_string())?;
+        digests::due_readers(&mut conn, cutoff, BATCH).map_err(|e| e.to_string())?
+    };
     let mut bundled = 0;
     for reader in readers {
-        let result = conn.transaction(|conn| {
-            db::lock_for_write(conn)?;
-            digests::bundle(conn, reader, cutoff, now)
+        let result = state.write_turn(POOL_WAIT, |conn| {
+            conn.transaction(|conn| {
+                db::lock_for_write(conn)?;
+                digests::bundle(conn, reader, cutoff, now)
+            })
         });
         match result {
             Ok(_) => bundled += 1,
             // Another instance bundled them first.
-            Err(diesel::result::Error::RollbackTransaction) => {}
+            Err(db::DbError::Query(diesel::result::Error::RollbackTransaction)) => {}
             Err(error) => return Err(error.to_string()),
         }
     }
@@ -77,26 +81,24 @@ pub fn deliver_due(state: &AppState) -> Result<usize, String> {
 
 /// Claims, composes, sends and records one email; 1 if it was sent.
 fn deliver_one(state: &AppState, id: i64) -> Result<usize, String> {
-    let db_error = |e: diesel::result::Error| e.to_string();
-    let outgoing = {
-        let mut conn = state.pool.get_timeout(POOL_WAIT).map_err(|e| e.to_string())?;
-        let now = db::now();
-        if !notifications::claim(&mut conn, id, now, now + LEASE).map_err(db_error)? {
-            return Ok(0);
-        }
-        match notifications::outgoing(&mut conn, id).map_err(db_error)? {
-            Some(outgoing) => outgoing,
-            None => return Ok(0),
-        }
-    };
+    let db_error = |e: db::DbError| e.to_string();
+    let claimed = state
+        .write_turn(POOL_WAIT, |conn| {
+            let now = db::now();
+            if !notifications::claim(conn, id, now, now + LEASE)? {
+                return Ok(None);
+            }
+            notifications::outgoing(conn, id)
+        })
+        .map_err(db_error)?;
+    let Some(outgoing) = claimed else { return Ok(0) };
     // No database connection is held while the SMTP server answers.
     let result = compose(&outgoing, &state.i18n, &state.settings)
         .map_err(|error| crate::email::mailer::SendError { message: error.to_string(), permanent: true })
         .and_then(|message| state.mailer.send(id, &message));
-    let mut conn = state.pool.get_timeout(POOL_WAIT).map_err(|e| e.to_string())?;
     match result {
         Ok(()) => {
-            notifications::mark_sent(&mut conn, id, db::now()).map_err(db_error)?;
+            state.write_turn(POOL_WAIT, |conn| notifications::mark_sent(conn, id, db::now())).map_err(db_error)?;
             Ok(1)
         }
         Err(error) => {
@@ -105,7 +107,9 @@ fn deliver_one(state: &AppState, id: i64) -> Result<usize, String> {
             let retry_at =
                 (!give_up).then(|| db::now() + backoff(state.settings.mail_retry_seconds, outgoing.attempts));
             tracing::warn!(notification = id, attempts, give_up, error = %error.message, "email not delivered");
-            notifications::mark_attempt_failed(&mut conn, id, &error.message, retry_at).map_err(db_error)?;
+            state
+                .write_turn(POOL_WAIT, |conn| notifications::mark_attempt_failed(conn, id, &error.message, retry_at))
+                .map_err(db_error)?;
             Ok(0)
         }
     }
