@@ -213,6 +213,12 @@ pub fn delete_pending_for_user(conn: &mut DbConnection, user: UserId) -> QueryRe
     .execute(conn)
 }
 
+/// Ends one session of a user; a hash that is not theirs ends nothing.
+pub fn delete_for_user_one(conn: &mut DbConnection, user: UserId, token_hash: &str) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user.0)).filter(sessions::token_hash.eq(token_hash)))
+        .execute(conn)
+}
+
 /// Ends every session of a user but `keep` (their current one).
 pub fn delete_for_user_except(conn: &mut DbConnection, user: UserId, keep: &str) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::user_id.eq(user.0)).filter(sessions::token_hash.ne(keep)))

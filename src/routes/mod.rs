@@ -51,6 +51,7 @@ route_table! {
     post "/account/password" => account::settings::password,
     post "/account/email" => account::settings::email,
     get "/account/sessions" => account::sessions::get,
+    post "/account/sessions/end" => account::sessions::end_one,
     post "/account/sessions/end-others" => account::sessions::end_others,
     get "/account/two-factor" => account::two_factor::get,
     post "/account/two-factor/enable" => account::two_factor::enable,
