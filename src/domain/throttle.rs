@@ -39,6 +39,21 @@ impl Guarded {
     }
 }
 
+/// A wait as the person is told it: whole seconds under a minute, whole minutes from there,
+/// rounded up so that nobody who waits as told is refused again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShownWait {
+    Seconds(i64),
+    Minutes(i64),
+}
+
+impl ShownWait {
+    pub fn of(wait: TimeDelta) -> ShownWait {
+        let seconds = (wait.num_milliseconds() + 999).div_euclid(1000).max(1);
+        if seconds < 60 { ShownWait::Seconds(seconds) } else { ShownWait::Minutes((seconds + 59) / 60) }
+    }
+}
+
 /// How long a lock lasts.
 pub const LOCK: TimeDelta = TimeDelta::minutes(15);
 
@@ -58,5 +73,15 @@ mod tests {
         assert_eq!(account.wait_after(10), Some(LOCK));
         assert_eq!(Guarded::Address.wait_after(10), None, "an address shared by many gets more room");
         assert_eq!(Guarded::Address.wait_after(50), Some(LOCK));
+    }
+
+    #[test]
+    fn waits_are_told_rounded_up() {
+        assert_eq!(ShownWait::of(TimeDelta::milliseconds(1_200)), ShownWait::Seconds(2));
+        assert_eq!(ShownWait::of(TimeDelta::milliseconds(10)), ShownWait::Seconds(1));
+        assert_eq!(ShownWait::of(TimeDelta::seconds(59)), ShownWait::Seconds(59));
+        assert_eq!(ShownWait::of(TimeDelta::seconds(60)), ShownWait::Minutes(1));
+        assert_eq!(ShownWait::of(TimeDelta::seconds(61)), ShownWait::Minutes(2));
+        assert_eq!(ShownWait::of(LOCK), ShownWait::Minutes(15));
     }
 }

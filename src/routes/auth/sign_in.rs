@@ -13,7 +13,7 @@ use crate::db::{self, audit, sessions, sign_in_failures, two_factor, users};
 use crate::domain::audit::AuditAction;
 use crate::domain::email_address::EmailAddress;
 use crate::domain::ids::{OrgId, UserId};
-use crate::domain::throttle::Guarded;
+use crate::domain::throttle::{Guarded, ShownWait};
 use crate::domain::two_factor::SessionStage;
 use crate::email::notify;
 use crate::error::AppError;
@@ -35,10 +35,24 @@ struct SignInTemplate<'a> {
     email: &'a str,
     /// Why the last attempt was refused (the message's key).
     refusal: Option<&'static str>,
+    /// How long a throttled person must wait before trying again.
+    wait: Option<chrono::TimeDelta>,
     /// Where the form posts: keeps a language chosen on this page.
     action: &'a str,
     /// What the user just did from an emailed link (the message's key), or empty.
     done: &'static str,
+}
+
+impl SignInTemplate<'_> {
+    fn refusal_text(&self, key: &str) -> String {
+        let t = &self.page.t;
+        let Some(wait) = self.wait else { return t.get(key).to_owned() };
+        let wait = match ShownWait::of(wait) {
+            ShownWait::Seconds(n) => t.fill("sign_in.wait_seconds", &[("n", &n.to_string())]),
+            ShownWait::Minutes(n) => t.fill("sign_in.wait_minutes", &[("n", &n.to_string())]),
+        };
+        t.fill("sign_in.throttled_for", &[("wait", &wait)])
+    }
 }
 
 fn respond(
@@ -47,6 +61,17 @@ fn respond(
     status: StatusCode,
     email: &str,
     refusal: Option<&'static str>,
+) -> Result<HttpResponse, AppError> {
+    respond_with_wait(state, request, status, email, refusal, None)
+}
+
+fn respond_with_wait(
+    state: &AppState,
+    request: &HttpRequest,
+    status: StatusCode,
+    email: &str,
+    refusal: Option<&'static str>,
+    wait: Option<chrono::TimeDelta>,
 ) -> Result<HttpResponse, AppError> {
     let csrf = new_csrf();
     let page = Page::signed_out(state, language(request));
@@ -64,7 +89,8 @@ fn respond(
         (FormData::from_query(request).unwrap_or_default().get("done") == "too_many_codes")
             .then_some("sign_in.too_many_codes")
     });
-    let mut response = render(status, &SignInTemplate { page, csrf: &csrf, email, refusal, action: &action, done })?;
+    let mut response =
+        render(status, &SignInTemplate { page, csrf: &csrf, email, refusal, wait, action: &action, done })?;
     attach_csrf(state, &mut response, &csrf)?;
     Ok(response)
 }
@@ -99,9 +125,17 @@ pub async fn submit(
             Ok((blocked, users::credentials(conn, &lookup_email)?))
         })
         .await?;
-    if blocked.is_some() {
+    if let Some(until) = blocked {
         tracing::info!("sign-in refused: too many failures");
-        return respond(&state, &request, StatusCode::TOO_MANY_REQUESTS, &typed_email, Some("sign_in.throttled"));
+        let wait = Some(until - db::now());
+        return respond_with_wait(
+            &state,
+            &request,
+            StatusCode::TOO_MANY_REQUESTS,
+            &typed_email,
+            Some("sign_in.throttled"),
+            wait,
+        );
     }
     let stored = credentials.as_ref().filter(|c| c.disabled_at.is_none()).map(|c| c.password_hash.clone());
     let verified = web::block(move || password::verify(&password, stored.as_deref())).await?;
