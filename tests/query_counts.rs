@@ -71,6 +71,23 @@ async fn pages_cost_a_fixed_number_of_queries(app: TestApp) {
     }
     let large = read_pages(&mut alice, &mut lea, &reference).await;
     assert_eq!(small, large, "sixty more entries and forty more cases cost no query");
+
+    // Five times the liaisons to tell: filing and posting cost the same statements.
+    let writes = || async {
+        let mut alice = app.sign_in(&cast.alice).await;
+        let emails = app.count("notifications");
+        let (filing, _) = queries_of(alice.post("/cases", &support::case_fields(&[]))).await;
+        let (message, _) = queries_of(alice.post(&format!("/cases/{reference}/messages"), &[("body", "Again.")])).await;
+        (filing, message, app.count("notifications") - emails)
+    };
+    let (filing, message, told) = writes().await;
+    for n in 0..4 {
+        app.user(app.platform(), passerelle::domain::role::Role::Liaison, &format!("liaison{n}@platform.test"));
+    }
+    let (more_filing, more_message, more_told) = writes().await;
+    assert_eq!(told, 2, "Lea hears of the filing and of the message");
+    assert_eq!(more_told, 10, "and so do the four new liaisons");
+    assert_eq!((filing, message), (more_filing, more_message), "one statement for all the emails");
 }
 
 #[actix_rt::test]

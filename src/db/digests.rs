@@ -20,15 +20,19 @@ pub fn hold(
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     let mut held = 0;
-    for reader in readers {
-        held += diesel::insert_into(digest_entries::table)
-            .values((
-                digest_entries::recipient_id.eq(reader.0),
-                digest_entries::case_id.eq(case.0),
-                digest_entries::kind.eq(kind.code()),
-                digest_entries::created_at.eq(now),
-            ))
-            .execute(conn)?;
+    for chunk in readers.chunks(super::notifications::ROWS_PER_INSERT) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|reader| {
+                (
+                    digest_entries::recipient_id.eq(reader.0),
+                    digest_entries::case_id.eq(case.0),
+                    digest_entries::kind.eq(kind.code()),
+                    digest_entries::created_at.eq(now),
+                )
+            })
+            .collect();
+        held += super::insert_many!(conn, digest_entries::table, &rows)?;
     }
     Ok(held)
 }

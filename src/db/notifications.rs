@@ -11,8 +11,10 @@ use crate::domain::category::Category;
 use crate::domain::ids::{CaseId, UserId};
 use crate::domain::notification::{DeliveryStatus, NotificationKind};
 
+/// A `None` is written as NULL, not left to the column's default: so many rows go in one
+/// statement on SQLite too.
 #[derive(Insertable)]
-#[diesel(table_name = notifications)]
+#[diesel(table_name = notifications, treat_none_as_default_value = false)]
 struct NotificationInsert<'a> {
     secret: Option<&'a str>,
     to_address: Option<&'a str>,
@@ -25,7 +27,8 @@ struct NotificationInsert<'a> {
     created_at: NaiveDateTime,
 }
 
-/// Queues one email per recipient, in the caller's transaction.
+/// Queues one email per recipient, in the caller's transaction: one statement for up to
+/// `ROWS_PER_INSERT` recipients, however many liaisons hear of a case.
 pub fn enqueue(
     conn: &mut DbConnection,
     recipients: &[UserId],
@@ -35,9 +38,10 @@ pub fn enqueue(
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     let mut queued = 0;
-    for recipient in recipients {
-        queued += diesel::insert_into(notifications::table)
-            .values(NotificationInsert {
+    for chunk in recipients.chunks(ROWS_PER_INSERT) {
+        let rows: Vec<NotificationInsert<'_>> = chunk
+            .iter()
+            .map(|recipient| NotificationInsert {
                 secret: None,
                 to_address: None,
                 recipient_id: recipient.0,
@@ -48,10 +52,14 @@ pub fn enqueue(
                 next_attempt_at: now,
                 created_at: now,
             })
-            .execute(conn)?;
+            .collect();
+        queued += super::insert_many!(conn, notifications::table, &rows)?;
     }
     Ok(queued)
 }
+
+/// Rows per multi-row INSERT: well under SQLite's limit on bound values per statement.
+pub const ROWS_PER_INSERT: usize = 500;
 
 /// Queues a security email whose link carries `secret` (a single-use token), to `to_address`
 /// instead of the account's address when given (a new address to confirm, an old one to warn).
