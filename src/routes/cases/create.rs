@@ -184,6 +184,11 @@ pub async fn post(state: web::Data<AppState>, posted: PostedWithFiles) -> Result
             let now = db::now();
             let (id, reference) = cases::insert(conn, &new_case, organisation, filer, priority, now)?;
             items::insert_all(conn, id, &new_case.items)?;
+            let parsed = CaseReference::parse(&reference).ok_or(AppError::internal("a new reference must parse"))?;
+            let case = cases::find_by_reference(conn, &parsed, cases::Scope::Everything)?.ok_or(AppError::NotFound)?;
+            notify::enqueue(conn, &case, filer, Side::Partner, Happened::Filed, now)?;
+            // The event, with its audit record, comes last: appending to the audit trail holds
+            // its head until the transaction ends, so the less follows it, the sooner others go.
             let event = events::record(
                 conn,
                 &NewEvent {
@@ -197,10 +202,7 @@ pub async fn post(state: web::Data<AppState>, posted: PostedWithFiles) -> Result
                     at: now,
                 },
             )?;
-            let parsed = CaseReference::parse(&reference).ok_or(AppError::internal("a new reference must parse"))?;
-            let case = cases::find_by_reference(conn, &parsed, cases::Scope::Everything)?.ok_or(AppError::NotFound)?;
             evidence::attach(conn, &storage, &actor, &case, (event, false), &checked)?;
-            notify::enqueue(conn, &case, filer, Side::Partner, Happened::Filed, now)?;
             Ok(Ok(reference))
         })
         .await?;

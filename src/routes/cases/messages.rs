@@ -64,9 +64,6 @@ pub async fn post(
             } else {
                 step
             };
-            let kind = if internal { EventKind::InternalNote } else { EventKind::Message };
-            let event = step.event(conn, kind, Some(&body), None)?;
-            evidence::attach(conn, &storage, &actor, &step.case, (event, internal), &files)?;
             if !internal {
                 // Internal notes leave no trace a partner could ever observe: no newer date, no email.
                 cases::touch(conn, step.case.id, step.now)?;
@@ -76,6 +73,11 @@ pub async fn post(
                 }
                 step.notify(conn, Happened::Message)?;
             }
+            // The event, with its audit record, comes last: appending to the audit trail holds
+            // its head until the transaction ends, so the less follows it, the sooner others go.
+            let kind = if internal { EventKind::InternalNote } else { EventKind::Message };
+            let event = step.event(conn, kind, Some(&body), None)?;
+            evidence::attach(conn, &storage, &actor, &step.case, (event, internal), &files)?;
             Ok(Ok(()))
         })
         .await?;

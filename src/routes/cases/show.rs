@@ -207,39 +207,50 @@ pub async fn render_case(
     feedback: Feedback,
     record_view: bool,
 ) -> Result<HttpResponse, AppError> {
-    let viewer = user.clone();
     let record_view = record_view && user.user.role.is_staff();
+    if record_view {
+        // The view is recorded in a transaction of its own, before the page is read: only this
+        // short write waits for the write lock (and, on PostgreSQL, holds the audit trail's
+        // head), not every read of the page.
+        let viewer = user.clone();
+        let reference = reference.clone();
+        state
+            .tx(move |conn| {
+                let case = load_visible(conn, &viewer, &reference)?;
+                events::record(
+                    conn,
+                    &NewEvent {
+                        case: case.id,
+                        organisation: case.organisation_id,
+                        actor: viewer.user.user_id,
+                        address: viewer.address.as_deref(),
+                        kind: EventKind::Viewed,
+                        body: None,
+                        detail: None,
+                        at: db::now(),
+                    },
+                )?;
+                Ok(())
+            })
+            .await?;
+    }
+    let viewer = user.clone();
     let folded = !feedback.all_views;
-    let load = move |conn: &mut crate::db::DbConnection| {
-        let case = load_visible(conn, &viewer, &reference)?;
-        if record_view {
-            events::record(
-                conn,
-                &NewEvent {
-                    case: case.id,
-                    organisation: case.organisation_id,
-                    actor: viewer.user.user_id,
-                    address: viewer.address.as_deref(),
-                    kind: EventKind::Viewed,
-                    body: None,
-                    detail: None,
-                    at: db::now(),
-                },
-            )?;
-        }
-        let organisation = organisations::find(conn, case.organisation_id)?.map(|o| o.name).unwrap_or_default();
-        let mut people = vec![case.filed_by];
-        people.extend(case.assignee_id);
-        let names = users::names(conn, &people)?;
-        let items = items::for_case(conn, case.id)?;
-        let (timeline, hidden_views) = events::timeline(conn, case.id, viewer.audience(), folded)?;
-        let staff = if viewer.user.role.is_staff() { users::assignable_staff(conn)? } else { Vec::new() };
-        let watchers = watchers::watching(conn, &case, viewer.side())?;
-        let attachments = attachments::for_case(conn, case.id, viewer.audience())?;
-        Ok(Loaded { case, organisation, names, items, timeline, hidden_views, staff, watchers, attachments })
-    };
-    // Only a staff view writes (its audit event); a partner's view takes no write lock.
-    let loaded = if record_view { state.tx(load).await? } else { state.db(load).await? };
+    let loaded = state
+        .db(move |conn| {
+            let case = load_visible(conn, &viewer, &reference)?;
+            let organisation = organisations::find(conn, case.organisation_id)?.map(|o| o.name).unwrap_or_default();
+            let mut people = vec![case.filed_by];
+            people.extend(case.assignee_id);
+            let names = users::names(conn, &people)?;
+            let items = items::for_case(conn, case.id)?;
+            let (timeline, hidden_views) = events::timeline(conn, case.id, viewer.audience(), folded)?;
+            let staff = if viewer.user.role.is_staff() { users::assignable_staff(conn)? } else { Vec::new() };
+            let watchers = watchers::watching(conn, &case, viewer.side())?;
+            let attachments = attachments::for_case(conn, case.id, viewer.audience())?;
+            Ok(Loaded { case, organisation, names, items, timeline, hidden_views, staff, watchers, attachments })
+        })
+        .await?;
     let actions = if loaded.case.anonymised_at.is_some() {
         Vec::new()
     } else {
