@@ -99,17 +99,18 @@ pub fn due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> QueryResu
         .load(conn)
 }
 
-/// Takes a notification for delivery until `until`; `false` if another worker got it first.
-pub fn claim(conn: &mut DbConnection, id: i64, now: NaiveDateTime, until: NaiveDateTime) -> QueryResult<bool> {
-    let claimed = diesel::update(
+/// Takes the notifications among `ids` that are still pending and not leased for delivery until
+/// `until`, in one statement; returns those this worker got (another may have taken some first).
+pub fn claim(conn: &mut DbConnection, ids: &[i64], now: NaiveDateTime, until: NaiveDateTime) -> QueryResult<Vec<i64>> {
+    diesel::update(
         notifications::table
-            .find(id)
+            .filter(notifications::id.eq_any(ids))
             .filter(notifications::status.eq(DeliveryStatus::Pending.code()))
             .filter(notifications::leased_until.is_null().or(notifications::leased_until.lt(now))),
     )
     .set(notifications::leased_until.eq(Some(until)))
-    .execute(conn)?;
-    Ok(claimed == 1)
+    .returning(notifications::id)
+    .get_results(conn)
 }
 
 /// Everything an email may say: who it goes to and which case, never what the case contains.
@@ -147,11 +148,14 @@ type OutgoingRow = (
     Option<String>,
 );
 
-pub fn outgoing(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Outgoing>> {
-    let row: Option<OutgoingRow> = notifications::table
+/// What each of `ids` says and to whom, in the order of `ids`'s numbers; one statement (and one
+/// more per daily summary, for its lines).
+pub fn outgoing(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Outgoing>> {
+    let rows: Vec<OutgoingRow> = notifications::table
         .inner_join(users::table)
         .left_join(cases::table)
-        .filter(notifications::id.eq(id))
+        .filter(notifications::id.eq_any(ids))
+        .order(notifications::id.asc())
         .select((
             notifications::id,
             notifications::kind,
@@ -165,44 +169,47 @@ pub fn outgoing(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Outgoing
             cases::category.nullable(),
             notifications::secret,
         ))
-        .first(conn)
-        .optional()?;
-    let Some((
-        id,
-        kind,
-        urgent,
-        attempts,
-        account_email,
-        to_address,
-        display_name,
-        locale,
-        reference,
-        category,
-        secret,
-    )) = row
-    else {
-        return Ok(None);
-    };
-    let kind = decode("notification kind", &kind, NotificationKind::parse)?;
-    let digest = if kind == NotificationKind::Digest { super::digests::lines(conn, id)? } else { Vec::new() };
-    Ok(Some(Outgoing {
-        id,
-        kind,
-        category: category.as_deref().map(|c| decode("category", c, Category::parse)).transpose()?,
-        urgent,
-        attempts,
-        email: to_address.unwrap_or_else(|| account_email.clone()),
-        account_email,
-        display_name,
-        locale,
-        reference,
-        secret,
-        digest,
-    }))
+        .load(conn)?;
+    rows.into_iter()
+        .map(
+            |(
+                id,
+                kind,
+                urgent,
+                attempts,
+                account_email,
+                to_address,
+                display_name,
+                locale,
+                reference,
+                category,
+                secret,
+            )| {
+                let kind = decode("notification kind", &kind, NotificationKind::parse)?;
+                let digest =
+                    if kind == NotificationKind::Digest { super::digests::lines(conn, id)? } else { Vec::new() };
+                Ok(Outgoing {
+                    id,
+                    kind,
+                    category: category.as_deref().map(|c| decode("category", c, Category::parse)).transpose()?,
+                    urgent,
+                    attempts,
+                    email: to_address.unwrap_or_else(|| account_email.clone()),
+                    account_email,
+                    display_name,
+                    locale,
+                    reference,
+                    secret,
+                    digest,
+                })
+            },
+        )
+        .collect()
 }
 
-pub fn mark_sent(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(notifications::table.find(id))
+/// Records `ids` as sent, in one statement.
+pub fn mark_sent(conn: &mut DbConnection, ids: &[i64], now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(notifications::table.filter(notifications::id.eq_any(ids)))
         .set((
             notifications::status.eq(DeliveryStatus::Sent.code()),
             notifications::attempts.eq(notifications::attempts + 1),

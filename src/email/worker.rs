@@ -61,58 +61,80 @@ pub fn bundle_digests(state: &AppState) -> Result<usize, String> {
 
 /// Delivers every due email once, `mail_concurrency` at a time; returns how many were sent.
 /// Each email waits on its SMTP round trips, not on the processor, so they go in parallel over
-/// the transport's pool of connections.
+/// the transport's pool of connections. The due emails are claimed in one statement and
+/// recorded as sent a few at a time, so the outbox takes few turns at the database's write lock
+/// away from the people using the site.
 pub fn deliver_due(state: &AppState) -> Result<usize, String> {
+    let db_error = |e: db::DbError| e.to_string();
     let due = {
         let mut conn = state.pool.get_timeout(POOL_WAIT).map_err(|e| e.to_string())?;
         notifications::due(&mut conn, db::now(), BATCH).map_err(|e| e.to_string())?
     };
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let now = db::now();
+    let claimed =
+        state.write_turn(POOL_WAIT, |conn| notifications::claim(conn, &due, now, now + LEASE)).map_err(db_error)?;
+    let outgoing = {
+        let mut conn = state.pool.get_timeout(POOL_WAIT).map_err(|e| e.to_string())?;
+        notifications::outgoing(&mut conn, &claimed).map_err(|e| e.to_string())?
+    };
     let lanes = usize::try_from(state.settings.mail_concurrency.max(1)).unwrap_or(1);
-    let chunk = due.len().div_ceil(lanes).max(1);
+    let chunk = outgoing.len().div_ceil(lanes).max(1);
     let results: Vec<Result<usize, String>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = due
-            .chunks(chunk)
-            .map(|ids| scope.spawn(move || ids.iter().map(|id| deliver_one(state, *id)).sum::<Result<usize, String>>()))
-            .collect();
+        let workers: Vec<_> =
+            outgoing.chunks(chunk).map(|emails| scope.spawn(move || deliver(state, emails))).collect();
         workers.into_iter().map(|w| w.join().unwrap_or_else(|_| Err("an email thread panicked".into()))).collect()
     });
     results.into_iter().sum()
 }
 
-/// Claims, composes, sends and records one email; 1 if it was sent.
-fn deliver_one(state: &AppState, id: i64) -> Result<usize, String> {
+/// Emails sent but not yet recorded as sent, at most: a crash before the record sends these
+/// again (with the same `Message-ID`).
+const RECORD_EVERY: usize = 8;
+
+/// Composes and sends claimed emails one after the other, recording what happened; how many were
+/// sent.
+fn deliver(state: &AppState, emails: &[notifications::Outgoing]) -> Result<usize, String> {
     let db_error = |e: db::DbError| e.to_string();
-    let claimed = state
-        .write_turn(POOL_WAIT, |conn| {
-            let now = db::now();
-            if !notifications::claim(conn, id, now, now + LEASE)? {
-                return Ok(None);
+    let record_sent = |ids: &mut Vec<i64>| -> Result<usize, String> {
+        let recorded = state.write_turn(POOL_WAIT, |conn| notifications::mark_sent(conn, ids, db::now()));
+        ids.clear();
+        recorded.map_err(db_error)
+    };
+    let mut sent = Vec::with_capacity(RECORD_EVERY);
+    let mut delivered = 0;
+    for outgoing in emails {
+        // No database connection is held while the SMTP server answers.
+        let result = compose(outgoing, &state.i18n, &state.settings)
+            .map_err(|error| crate::email::mailer::SendError { message: error.to_string(), permanent: true })
+            .and_then(|message| state.mailer.send(outgoing.id, &message));
+        match result {
+            Ok(()) => {
+                sent.push(outgoing.id);
+                if sent.len() == RECORD_EVERY {
+                    delivered += record_sent(&mut sent)?;
+                }
             }
-            notifications::outgoing(conn, id)
-        })
-        .map_err(db_error)?;
-    let Some(outgoing) = claimed else { return Ok(0) };
-    // No database connection is held while the SMTP server answers.
-    let result = compose(&outgoing, &state.i18n, &state.settings)
-        .map_err(|error| crate::email::mailer::SendError { message: error.to_string(), permanent: true })
-        .and_then(|message| state.mailer.send(id, &message));
-    match result {
-        Ok(()) => {
-            state.write_turn(POOL_WAIT, |conn| notifications::mark_sent(conn, id, db::now())).map_err(db_error)?;
-            Ok(1)
-        }
-        Err(error) => {
-            let attempts = outgoing.attempts + 1;
-            let give_up = error.permanent || attempts >= state.settings.mail_max_attempts;
-            let retry_at =
-                (!give_up).then(|| db::now() + backoff(state.settings.mail_retry_seconds, outgoing.attempts));
-            tracing::warn!(notification = id, attempts, give_up, error = %error.message, "email not delivered");
-            state
-                .write_turn(POOL_WAIT, |conn| notifications::mark_attempt_failed(conn, id, &error.message, retry_at))
-                .map_err(db_error)?;
-            Ok(0)
+            Err(error) => {
+                let (id, attempts) = (outgoing.id, outgoing.attempts + 1);
+                let give_up = error.permanent || attempts >= state.settings.mail_max_attempts;
+                let retry_at =
+                    (!give_up).then(|| db::now() + backoff(state.settings.mail_retry_seconds, outgoing.attempts));
+                tracing::warn!(notification = id, attempts, give_up, error = %error.message, "email not delivered");
+                state
+                    .write_turn(POOL_WAIT, |conn| {
+                        notifications::mark_attempt_failed(conn, id, &error.message, retry_at)
+                    })
+                    .map_err(db_error)?;
+            }
         }
     }
+    if !sent.is_empty() {
+        delivered += record_sent(&mut sent)?;
+    }
+    Ok(delivered)
 }
 
 /// Runs for as long as the server does, looking for due emails every `mail_poll_ms`.
