@@ -187,8 +187,9 @@ pub async fn post(state: web::Data<AppState>, posted: PostedWithFiles) -> Result
             let parsed = CaseReference::parse(&reference).ok_or(AppError::internal("a new reference must parse"))?;
             let case = cases::find_by_reference(conn, &parsed, cases::Scope::Everything)?.ok_or(AppError::NotFound)?;
             notify::enqueue(conn, &case, filer, Side::Partner, Happened::Filed, now)?;
-            // The event, with its audit record, comes last: appending to the audit trail holds
-            // its head until the transaction ends, so the less follows it, the sooner others go.
+            // The event, with its audit record, comes last but for the files that refer to it:
+            // appending to the audit trail holds its head until the transaction ends, so the
+            // less follows it, the sooner others go.
             let event = events::record(
                 conn,
                 &NewEvent {

@@ -73,8 +73,9 @@ pub async fn post(
                 }
                 step.notify(conn, Happened::Message)?;
             }
-            // The event, with its audit record, comes last: appending to the audit trail holds
-            // its head until the transaction ends, so the less follows it, the sooner others go.
+            // The event, with its audit record, comes last but for the files that refer to it:
+            // appending to the audit trail holds its head until the transaction ends, so the
+            // less follows it, the sooner others go.
             let kind = if internal { EventKind::InternalNote } else { EventKind::Message };
             let event = step.event(conn, kind, Some(&body), None)?;
             evidence::attach(conn, &storage, &actor, &step.case, (event, internal), &files)?;
