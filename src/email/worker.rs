@@ -61,18 +61,30 @@ pub fn bundle_digests(state: &AppState) -> Result<usize, String> {
 
 /// Delivers every due email once, `mail_concurrency` at a time; returns how many were sent.
 /// Each email waits on its SMTP round trips, not on the processor, so they go in parallel over
-/// the transport's pool of connections. Each lane claims its emails a few at a time, in one
-/// statement, and records them as sent together, so the outbox takes few turns at the
+/// the transport's pool of connections. The round's emails are claimed in one statement and
+/// each lane records its sent emails a few at a time, so the outbox takes few turns at the
 /// database's write lock away from the people using the site.
 pub fn deliver_due(state: &AppState) -> Result<usize, String> {
+    let db_error = |e: db::DbError| e.to_string();
     let due = {
         let mut conn = state.pool.get_timeout(POOL_WAIT).map_err(|e| e.to_string())?;
         notifications::due(&mut conn, db::now(), BATCH).map_err(|e| e.to_string())?
     };
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let now = db::now();
+    let until = now + LEASE;
+    let claimed = state.write_turn(POOL_WAIT, |conn| notifications::claim(conn, &due, now, until)).map_err(db_error)?;
+    let emails = {
+        let mut conn = state.pool.get_timeout(POOL_WAIT).map_err(|e| e.to_string())?;
+        notifications::outgoing(&mut conn, &claimed).map_err(|e| e.to_string())?
+    };
     let lanes = usize::try_from(state.settings.mail_concurrency.max(1)).unwrap_or(1);
-    let chunk = due.len().div_ceil(lanes).max(1);
+    let chunk = emails.len().div_ceil(lanes).max(1);
     let delivered: Vec<usize> = std::thread::scope(|scope| {
-        let workers: Vec<_> = due.chunks(chunk).map(|ids| scope.spawn(move || deliver(state, ids))).collect();
+        let workers: Vec<_> =
+            emails.chunks(chunk).map(|share| scope.spawn(move || deliver(state, share, until))).collect();
         workers
             .into_iter()
             .map(|w| {
@@ -86,44 +98,32 @@ pub fn deliver_due(state: &AppState) -> Result<usize, String> {
     Ok(delivered.into_iter().sum())
 }
 
-/// Emails claimed at once by a lane, and so sent but not yet recorded as sent at most: a crash
-/// before the record sends these again (with the same `Message-ID`). Few enough that the lease
-/// outlasts their sending even when the SMTP server answers each at its timeout.
-const GROUP: usize = 8;
+/// Emails sent but not yet recorded as sent, at most, per lane: a crash before the record sends
+/// these again (with the same `Message-ID`).
+const RECORD_EVERY: usize = 8;
 
-/// Time an email needs, at most, before its lease ends: one that would be sent later waits for
-/// the lease to run out and is claimed again.
-const SEND_ALLOWANCE: TimeDelta = TimeDelta::minutes(1);
+/// How long before its lease ends a lane stops sending: what it has not sent by then waits for
+/// the lease to run out and is claimed again, so two workers never hold one email.
+const SEND_ALLOWANCE: TimeDelta = TimeDelta::minutes(2);
 
-/// Delivers a lane's share of the due emails, a group at a time; how many were sent. A database
-/// error is logged and costs only its group (which is tried again when its lease runs out).
-fn deliver(state: &AppState, ids: &[i64]) -> usize {
-    ids.chunks(GROUP)
-        .map(|group| {
-            deliver_group(state, group).unwrap_or_else(|error| {
-                tracing::error!(%error, "outbox worker: a group of emails waits for its next try");
-                0
-            })
+/// Sends a lane's share of the claimed emails one after the other, recording what happened;
+/// how many were recorded as sent. A database error is logged: what it concerned is tried again
+/// when the lease runs out.
+fn deliver(state: &AppState, emails: &[notifications::Outgoing], until: chrono::NaiveDateTime) -> usize {
+    let record = |sent: &mut Vec<i64>| -> usize {
+        if sent.is_empty() {
+            return 0;
+        }
+        let recorded = state.write_turn(POOL_WAIT, |conn| notifications::mark_sent(conn, sent, db::now()));
+        sent.clear();
+        recorded.unwrap_or_else(|error| {
+            tracing::error!(%error, "outbox worker: sent emails not recorded; they go again after the lease");
+            0
         })
-        .sum()
-}
-
-/// Claims the emails of `ids` no other worker holds, composes and sends them one after the
-/// other, and records what happened; how many were sent.
-fn deliver_group(state: &AppState, ids: &[i64]) -> Result<usize, String> {
-    let db_error = |e: db::DbError| e.to_string();
-    let now = db::now();
-    let until = now + LEASE;
-    let claimed = state.write_turn(POOL_WAIT, |conn| notifications::claim(conn, ids, now, until)).map_err(db_error)?;
-    if claimed.is_empty() {
-        return Ok(0);
-    }
-    let emails = {
-        let mut conn = state.pool.get_timeout(POOL_WAIT).map_err(|e| e.to_string())?;
-        notifications::outgoing(&mut conn, &claimed).map_err(|e| e.to_string())?
     };
-    let mut sent = Vec::with_capacity(emails.len());
-    for outgoing in &emails {
+    let mut sent = Vec::with_capacity(RECORD_EVERY);
+    let mut delivered = 0;
+    for outgoing in emails {
         if db::now() + SEND_ALLOWANCE > until {
             break;
         }
@@ -132,7 +132,12 @@ fn deliver_group(state: &AppState, ids: &[i64]) -> Result<usize, String> {
             .map_err(|error| crate::email::mailer::SendError { message: error.to_string(), permanent: true })
             .and_then(|message| state.mailer.send(outgoing.id, &message));
         match result {
-            Ok(()) => sent.push(outgoing.id),
+            Ok(()) => {
+                sent.push(outgoing.id);
+                if sent.len() == RECORD_EVERY {
+                    delivered += record(&mut sent);
+                }
+            }
             Err(error) => {
                 let (id, attempts) = (outgoing.id, outgoing.attempts + 1);
                 let give_up = error.permanent || attempts >= state.settings.mail_max_attempts;
@@ -143,16 +148,12 @@ fn deliver_group(state: &AppState, ids: &[i64]) -> Result<usize, String> {
                     notifications::mark_attempt_failed(conn, id, &error.message, retry_at)
                 });
                 if let Err(error) = recorded {
-                    // The lease runs out and the email is tried again.
                     tracing::error!(notification = id, %error, "outbox worker: a failed attempt not recorded");
                 }
             }
         }
     }
-    if sent.is_empty() {
-        return Ok(0);
-    }
-    state.write_turn(POOL_WAIT, |conn| notifications::mark_sent(conn, &sent, db::now())).map_err(db_error)
+    delivered + record(&mut sent)
 }
 
 /// Runs for as long as the server does, looking for due emails every `mail_poll_ms`.
