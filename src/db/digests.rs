@@ -20,7 +20,7 @@ pub fn hold(
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     let mut held = 0;
-    for chunk in readers.chunks(super::notifications::ROWS_PER_INSERT) {
+    for chunk in readers.chunks(super::ROWS_PER_INSERT) {
         let rows: Vec<_> = chunk
             .iter()
             .map(|reader| {

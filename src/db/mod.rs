@@ -41,6 +41,10 @@ macro_rules! insert_many {
 }
 pub use insert_many;
 
+/// Rows per `insert_many!` of a request's writes (a case's emails, its summary entries): well
+/// under SQLite's limit of bound values for any of their tables.
+pub const ROWS_PER_INSERT: usize = 500;
+
 /// A connection to whichever backend the URL names.
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {

@@ -38,7 +38,7 @@ pub fn enqueue(
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     let mut queued = 0;
-    for chunk in recipients.chunks(ROWS_PER_INSERT) {
+    for chunk in recipients.chunks(super::ROWS_PER_INSERT) {
         let rows: Vec<NotificationInsert<'_>> = chunk
             .iter()
             .map(|recipient| NotificationInsert {
@@ -57,9 +57,6 @@ pub fn enqueue(
     }
     Ok(queued)
 }
-
-/// Rows per multi-row INSERT: well under SQLite's limit on bound values per statement.
-pub const ROWS_PER_INSERT: usize = 500;
 
 /// Queues a security email whose link carries `secret` (a single-use token), to `to_address`
 /// instead of the account's address when given (a new address to confirm, an old one to warn).
