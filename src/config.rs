@@ -69,7 +69,7 @@ pub struct Settings {
     pub mail_retry_seconds: i64,
     /// After this many failed attempts an email is marked failed, with its last error.
     pub mail_max_attempts: i32,
-    /// How many emails one instance sends at once (and SMTP connections it keeps open).
+    /// How many emails one instance sends at once over SMTP (and connections it keeps open).
     pub mail_concurrency: u32,
     /// The largest evidence file accepted, in bytes.
     pub attachment_max_bytes: usize,

@@ -93,20 +93,43 @@ impl Mailer {
         }
     }
 
-    /// Delivers one email; a file is written under a temporary name, then renamed into place.
-    pub fn send(&self, id: i64, message: &lettre::Message) -> Result<(), SendError> {
+    /// How many emails to send at once: `configured` over SMTP, where each waits on the
+    /// server's answers; one into a folder, where a file is written at once and more threads
+    /// would only take memory.
+    pub fn lanes(&self, configured: u32) -> usize {
+        match self {
+            Mailer::Smtp(_) => usize::try_from(configured.max(1)).unwrap_or(1),
+            Mailer::Folder(_) => 1,
+        }
+    }
+
+    /// Delivers one email, composed and formatted beforehand; a file is written under a
+    /// temporary name, then renamed into place.
+    pub fn send(&self, id: i64, email: &Formatted) -> Result<(), SendError> {
         match self {
             Mailer::Smtp(transport) => transport
-                .send(message)
+                .send_raw(&email.envelope, &email.bytes)
                 .map(|_| ())
                 .map_err(|error| SendError { permanent: error.is_permanent(), message: error.to_string() }),
             Mailer::Folder(folder) => {
                 let temporary = folder.join(format!(".{id}.eml.tmp"));
                 let path = folder.join(format!("{id}.eml"));
-                std::fs::write(&temporary, message.formatted())
+                std::fs::write(&temporary, &email.bytes)
                     .and_then(|()| std::fs::rename(&temporary, &path))
                     .map_err(|error| SendError { message: error.to_string(), permanent: false })
             }
         }
+    }
+}
+
+/// An email as it goes on the wire: who it is for, and its bytes.
+pub struct Formatted {
+    pub envelope: lettre::address::Envelope,
+    pub bytes: Vec<u8>,
+}
+
+impl From<&lettre::Message> for Formatted {
+    fn from(message: &lettre::Message) -> Formatted {
+        Formatted { envelope: message.envelope().clone(), bytes: message.formatted() }
     }
 }

@@ -13,6 +13,7 @@ use diesel::Connection;
 
 use crate::db::{self, digests, notifications};
 use crate::domain::digest::last_digest_time;
+use crate::email::mailer::{Formatted, SendError};
 use crate::email::message::compose;
 use crate::startup::AppState;
 
@@ -63,7 +64,9 @@ pub fn bundle_digests(state: &AppState) -> Result<usize, String> {
 /// Each email waits on its SMTP round trips, not on the processor, so they go in parallel over
 /// the transport's pool of connections. The round's emails are claimed in one statement and
 /// each lane records its sent emails a few at a time, so the outbox takes few turns at the
-/// database's write lock away from the people using the site.
+/// database's write lock away from the people using the site. They are composed here, one
+/// after the other, before the lanes start: a lane only sends bytes, so the lanes' threads
+/// allocate little and each keeps little memory of its own.
 pub fn deliver_due(state: &AppState) -> Result<usize, String> {
     let db_error = |e: db::DbError| e.to_string();
     let due = {
@@ -80,11 +83,22 @@ pub fn deliver_due(state: &AppState) -> Result<usize, String> {
         let mut conn = state.pool.get_timeout(POOL_WAIT).map_err(|e| e.to_string())?;
         notifications::outgoing(&mut conn, &claimed).map_err(|e| e.to_string())?
     };
-    let lanes = usize::try_from(state.settings.mail_concurrency.max(1)).unwrap_or(1);
-    let chunk = emails.len().div_ceil(lanes).max(1);
+    let composed: Vec<Composed> = emails
+        .iter()
+        .map(|outgoing| Composed {
+            id: outgoing.id,
+            attempts: outgoing.attempts,
+            email: compose(outgoing, &state.i18n, &state.settings)
+                .map(|message| Formatted::from(&message))
+                .map_err(|error| error.to_string()),
+        })
+        .collect();
+    drop(emails);
+    let lanes = state.mailer.lanes(state.settings.mail_concurrency);
+    let chunk = composed.len().div_ceil(lanes).max(1);
     let delivered: Vec<usize> = std::thread::scope(|scope| {
         let workers: Vec<_> =
-            emails.chunks(chunk).map(|share| scope.spawn(move || deliver(state, share, until))).collect();
+            composed.chunks(chunk).map(|share| scope.spawn(move || deliver(state, share, until))).collect();
         workers
             .into_iter()
             .map(|w| {
@@ -98,6 +112,13 @@ pub fn deliver_due(state: &AppState) -> Result<usize, String> {
     Ok(delivered.into_iter().sum())
 }
 
+/// A claimed email, ready to go, or why it cannot be composed.
+struct Composed {
+    id: i64,
+    attempts: i32,
+    email: Result<Formatted, String>,
+}
+
 /// Emails sent but not yet recorded as sent, at most, per lane: a crash before the record sends
 /// these again (with the same `Message-ID`).
 const RECORD_EVERY: usize = 8;
@@ -109,7 +130,7 @@ const SEND_ALLOWANCE: TimeDelta = TimeDelta::minutes(2);
 /// Sends a lane's share of the claimed emails one after the other, recording what happened;
 /// how many were recorded as sent. A database error is logged: what it concerned is tried again
 /// when the lease runs out.
-fn deliver(state: &AppState, emails: &[notifications::Outgoing], until: chrono::NaiveDateTime) -> usize {
+fn deliver(state: &AppState, emails: &[Composed], until: chrono::NaiveDateTime) -> usize {
     let record = |sent: &mut Vec<i64>| -> usize {
         if sent.is_empty() {
             return 0;
@@ -128,9 +149,10 @@ fn deliver(state: &AppState, emails: &[notifications::Outgoing], until: chrono::
             break;
         }
         // No database connection is held while the SMTP server answers.
-        let result = compose(outgoing, &state.i18n, &state.settings)
-            .map_err(|error| crate::email::mailer::SendError { message: error.to_string(), permanent: true })
-            .and_then(|message| state.mailer.send(outgoing.id, &message));
+        let result = match &outgoing.email {
+            Ok(email) => state.mailer.send(outgoing.id, email),
+            Err(error) => Err(SendError { message: error.clone(), permanent: true }),
+        };
         match result {
             Ok(()) => {
                 sent.push(outgoing.id);
