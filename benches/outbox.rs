@@ -113,6 +113,7 @@ fn main() {
         metrics: passerelle::metrics::Metrics::new().unwrap(),
         choices: Default::default(),
         write_gate: std::sync::Arc::new(passerelle::db::WriteGate::for_url(&url)),
+        hashing: passerelle::auth::password::Hashing::per_core(),
     };
     let draining = Instant::now();
     let mut sent = 0;

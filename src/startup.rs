@@ -31,6 +31,8 @@ pub struct AppState {
     pub choices: crate::routes::cases::choices::ChoicesCache,
     /// Where this process's writers queue for the database (SQLite).
     pub write_gate: std::sync::Arc<db::WriteGate>,
+    /// Where password hashes and checks take turns.
+    pub hashing: crate::auth::password::Hashing,
 }
 
 impl AppState {
@@ -134,6 +136,7 @@ impl Application {
             metrics,
             choices: Default::default(),
             write_gate,
+            hashing: crate::auth::password::Hashing::per_core(),
         });
         let worker_state = state.clone();
         let secure = state.settings.secure_cookies();

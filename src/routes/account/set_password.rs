@@ -90,7 +90,7 @@ async fn submit(
     if !errors.is_empty() {
         return respond(&state, &request, purpose, StatusCode::UNPROCESSABLE_ENTITY, errors);
     }
-    let hash = web::block(move || password::hash(&chosen)).await?.map_err(AppError::internal)?;
+    let hash = state.hashing.run(move || password::hash(&chosen)).await?.map_err(AppError::internal)?;
     let from = client_address(&request, state.settings.behind_proxy);
     state
         .tx(move |conn| {

@@ -159,7 +159,7 @@ pub async fn password(state: web::Data<AppState>, posted: Posted) -> Result<Http
     if !errors.is_empty() {
         return show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, errors, String::new(), "").await;
     }
-    let hash = web::block(move || password::hash(&chosen)).await?.map_err(AppError::internal)?;
+    let hash = state.hashing.run(move || password::hash(&chosen)).await?.map_err(AppError::internal)?;
     let keep = user.user.token_hash.clone();
     let actor = user.clone();
     state

@@ -99,7 +99,7 @@ pub async fn post(state: web::Data<AppState>, posted: Posted) -> Result<HttpResp
         return show(&state, &user, StatusCode::UNPROCESSABLE_ENTITY, form, errors, None).await;
     }
     let hash = match account.password.clone() {
-        Some(clear) => web::block(move || password::hash(&clear)).await?.map_err(AppError::internal)?,
+        Some(clear) => state.hashing.run(move || password::hash(&clear)).await?.map_err(AppError::internal)?,
         None => password::NO_PASSWORD_YET.to_owned(),
     };
     let invite = account.password.is_none();

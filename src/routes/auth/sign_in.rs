@@ -138,7 +138,7 @@ pub async fn submit(
         );
     }
     let stored = credentials.as_ref().filter(|c| c.disabled_at.is_none()).map(|c| c.password_hash.clone());
-    let verified = web::block(move || password::verify(&password, stored.as_deref())).await?;
+    let verified = state.hashing.run(move || password::verify(&password, stored.as_deref())).await?;
     let (user_id, organisation) = match (verified, &credentials) {
         (true, Some(credentials)) => (credentials.id, OrgId(credentials.organisation_id)),
         _ => {
