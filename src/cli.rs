@@ -169,7 +169,14 @@ pub fn run() -> ExitCode {
 fn with_db(settings: &Settings, work: impl FnOnce(&mut DbConnection) -> Result<(), String>) -> Result<(), String> {
     let pool = db::connect(settings.database_url.expose(), 1).map_err(|e| e.to_string())?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
-    work(&mut conn)
+    // Audit records waiting for their place on the chain, left by this command or by a server
+    // that stopped between an action and its sealing, are sealed before and after it (so that
+    // `audit verify` checks them too).
+    let seal = |conn: &mut DbConnection| db::audit::seal(conn).map(|_| ()).map_err(|e| e.to_string());
+    seal(&mut conn)?;
+    let done = work(&mut conn);
+    seal(&mut conn)?;
+    done
 }
 
 /// The password of every seeded account.

@@ -38,6 +38,7 @@ pub fn run(conn: &mut DbConnection, storage: &Storage, months: u32, now: NaiveDa
             progress = true;
         }
         if !progress || (due.len() as i64) < BATCH {
+            db::audit::seal(conn)?;
             return Ok(emptied);
         }
     }

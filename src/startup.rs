@@ -57,15 +57,35 @@ impl AppState {
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
+        self.tx_in(db::WriteScope::Everything, work).await
+    }
+
+    /// Like `tx`, for a transaction that changes only what `scope` names: on PostgreSQL it runs
+    /// beside the writers of other cases. Its audit records are sealed onto the chain once it
+    /// has committed, before the answer goes out.
+    pub async fn tx_in<T, F>(&self, scope: db::WriteScope, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
         let pool = self.pool.clone();
         let gate = self.write_gate.clone();
         web::block(move || {
-            let _turn = gate.enter();
+            let turn = gate.enter();
             let mut conn = pool.get()?;
-            conn.transaction(|conn| {
-                db::lock_for_write(conn)?;
+            let done = conn.transaction(|conn| {
+                db::lock_in(conn, &scope)?;
                 work(conn)
-            })
+            })?;
+            drop(turn);
+            // SQLite chains each record in its action's transaction. The action stands once
+            // committed: a record that cannot be sealed now is by the outbox worker's next round.
+            if matches!(*conn, DbConnection::Postgres(_))
+                && let Err(error) = db::audit::seal(&mut conn)
+            {
+                tracing::error!(%error, "audit records not sealed yet");
+            }
+            Ok(done)
         })
         .await?
     }

@@ -37,9 +37,12 @@ async fn read_pages(partner: &mut Client, staff: &mut Client, reference: &str) -
 }
 
 /// The most statements a read page may take (session, checks and the page's own data); a
-/// staff member's case page also records the view and its audit record in a transaction.
+/// staff member's case page also records the view and its audit record in a transaction. On
+/// PostgreSQL a write's audit record is then sealed onto the chain in a short transaction of its
+/// own (seven statements), so that writers of different cases need not take turns.
 const READ_AT_MOST: u64 = 12;
-const STAFF_VIEW_AT_MOST: u64 = 20;
+const STAFF_VIEW_AT_MOST: u64 = 24;
+const WRITE_AT_MOST: u64 = 28;
 
 async fn pages_cost_a_fixed_number_of_queries(app: TestApp) {
     // Let the outbox worker's and retention job's first rounds pass.
@@ -59,7 +62,7 @@ async fn pages_cost_a_fixed_number_of_queries(app: TestApp) {
         let bound = if name == "case page, staff" { STAFF_VIEW_AT_MOST } else { READ_AT_MOST };
         assert!(queries <= bound, "{name}: {queries} statements");
     }
-    assert!(filing <= 25 && message <= 25, "filing {filing}, message {message}");
+    assert!(filing <= WRITE_AT_MOST && message <= WRITE_AT_MOST, "filing {filing}, message {message}");
 
     // Much more data: the same statements.
     for n in 0..30 {

@@ -160,6 +160,7 @@ fn footprint(app: &TestApp) -> Vec<i64> {
         "case_watchers",
         "notifications",
         "audit_log",
+        "audit_pending",
         "sessions",
         "sign_in_failures",
         "users WHERE deleted_at IS NULL AND disabled_at IS NULL",

@@ -1,10 +1,10 @@
-//! The audit trail: appending a chained record inside the action's own transaction, reading
-//! pages of it for the people who may, and verifying the whole chain.
+//! The audit trail: appending a record inside the action's own transaction, sealing it onto the
+//! chain, reading pages of it for the people who may, and verifying the whole chain.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{audit_head, audit_log, cases, organisations, users};
+use super::schema::{audit_head, audit_log, audit_pending, cases, organisations, users};
 use super::{Db, DbConnection};
 use crate::domain::audit::{AuditAction, AuditRecord, Break, Verifier};
 use crate::domain::ids::{CaseId, OrgId, UserId};
@@ -55,24 +55,70 @@ impl<'a> Entry<'a> {
     }
 }
 
-/// Appends one record. Taking the next number updates the head row first, which holds its lock
-/// until the transaction ends: appends are serialised, and a rolled-back action leaves no record.
+/// A record before it has its place on the chain: what `Entry` said, owned.
+type Unchained =
+    (NaiveDateTime, Option<i64>, Option<i64>, Option<i64>, Option<i64>, String, bool, Option<String>, Option<String>);
+
+/// Appends one record, in the caller's transaction: a rolled-back action leaves no record.
+///
+/// On SQLite, where one writer runs at a time anyway, the record takes its place on the chain
+/// at once. On PostgreSQL it waits in `audit_pending`, so that actions on different cases run
+/// side by side instead of each holding the chain's head until it commits; `AppState::tx`
+/// seals it right after the commit, and the outbox worker's rounds seal what a crash between
+/// the two left waiting.
 pub fn append(conn: &mut DbConnection, entry: &Entry<'_>) -> QueryResult<()> {
+    let record: Unchained = (
+        entry.at,
+        entry.actor.map(|id| id.0),
+        entry.organisation.map(|id| id.0),
+        entry.case.map(|id| id.0),
+        entry.subject.map(|id| id.0),
+        entry.action.code().to_owned(),
+        entry.internal,
+        entry.detail.map(str::to_owned),
+        entry.address.map(str::to_owned),
+    );
+    match conn {
+        DbConnection::Sqlite(_) => chain(conn, record),
+        DbConnection::Postgres(_) => {
+            let (at, actor_id, organisation_id, case_id, subject_id, action, internal, detail, address) = record;
+            diesel::insert_into(audit_pending::table)
+                .values((
+                    audit_pending::at.eq(at),
+                    audit_pending::actor_id.eq(actor_id),
+                    audit_pending::organisation_id.eq(organisation_id),
+                    audit_pending::case_id.eq(case_id),
+                    audit_pending::subject_id.eq(subject_id),
+                    audit_pending::action.eq(action),
+                    audit_pending::internal.eq(internal),
+                    audit_pending::detail.eq(detail),
+                    audit_pending::address.eq(address),
+                ))
+                .execute(conn)?;
+            Ok(())
+        }
+    }
+}
+
+/// Puts a record at the head of the chain. Taking the next number updates the head row first,
+/// which holds its lock until the transaction ends: the chain has no fork.
+fn chain(conn: &mut DbConnection, record: Unchained) -> QueryResult<()> {
+    let (at, actor_id, organisation_id, case_id, subject_id, action, internal, detail, address) = record;
     let (id, prev_hash): (i64, String) = diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
         .set(audit_head::last_id.eq(audit_head::last_id + 1))
         .returning((audit_head::last_id, audit_head::last_hash))
         .get_result(conn)?;
     let record = AuditRecord {
         id,
-        at: entry.at,
-        actor_id: entry.actor.map(|id| id.0),
-        organisation_id: entry.organisation.map(|id| id.0),
-        case_id: entry.case.map(|id| id.0),
-        subject_id: entry.subject.map(|id| id.0),
-        action: entry.action.code().to_owned(),
-        internal: entry.internal,
-        detail: entry.detail.map(str::to_owned),
-        address: entry.address.map(str::to_owned),
+        at,
+        actor_id,
+        organisation_id,
+        case_id,
+        subject_id,
+        action,
+        internal,
+        detail,
+        address,
         prev_hash,
     };
     let hash = record.hash();
@@ -96,6 +142,54 @@ pub fn append(conn: &mut DbConnection, entry: &Entry<'_>) -> QueryResult<()> {
         .set(audit_head::last_hash.eq(&hash))
         .execute(conn)?;
     Ok(())
+}
+
+/// The most waiting records one sealing transaction moves.
+const SEAL_BATCH: i64 = 500;
+
+/// Moves every waiting record onto the chain, in the order they were written, in transactions
+/// of its own (not the caller's); how many. Sealers take turns on a lock of their own (see
+/// `db::locks`), not on the head row: one that finds everything sealed by the one before it
+/// writes nothing, so it waits for no disk. Cheap when nothing waits: one read.
+pub fn seal(conn: &mut DbConnection) -> QueryResult<usize> {
+    use diesel::dsl::{exists, select};
+    let mut sealed = 0;
+    loop {
+        if !select(exists(audit_pending::table.select(audit_pending::id))).get_result::<bool>(conn)? {
+            return Ok(sealed);
+        }
+        let moved = conn.transaction(|conn| {
+            super::lock_for_sealing(conn)?;
+            let waiting: Vec<(i64, Unchained)> = audit_pending::table
+                .order(audit_pending::id.asc())
+                .limit(SEAL_BATCH)
+                .select((
+                    audit_pending::id,
+                    (
+                        audit_pending::at,
+                        audit_pending::actor_id,
+                        audit_pending::organisation_id,
+                        audit_pending::case_id,
+                        audit_pending::subject_id,
+                        audit_pending::action,
+                        audit_pending::internal,
+                        audit_pending::detail,
+                        audit_pending::address,
+                    ),
+                ))
+                .load(conn)?;
+            let ids: Vec<i64> = waiting.iter().map(|(id, _)| *id).collect();
+            for (_, record) in waiting {
+                chain(conn, record)?;
+            }
+            diesel::delete(audit_pending::table.filter(audit_pending::id.eq_any(&ids))).execute(conn)?;
+            QueryResult::Ok(ids.len())
+        })?;
+        sealed += moved;
+        if (moved as i64) < SEAL_BATCH {
+            return Ok(sealed);
+        }
+    }
 }
 
 type RecordRow = (

@@ -202,18 +202,76 @@ pub fn text_matches<QS>(
     }
 }
 
-/// Takes the database's write lock at the start of a transaction that will write. On SQLite a
-/// deferred transaction that reads first and writes later fails at once (`SQLITE_BUSY`) when
-/// another writer committed in between; taking the lock first makes concurrent writers queue on
-/// `busy_timeout` instead, as `BEGIN IMMEDIATE` would. A write statement takes the lock even when
-/// it matches no row. On PostgreSQL the audit trail's head row is locked first: every action
-/// appends to the trail, so taking that lock before any other keeps one order of locks (no
-/// deadlock between an action that writes a case then its record and one that does the
-/// reverse), and checks such as "was this file purged?" see every earlier action.
+/// What a write transaction may change, and so which other writers it waits for.
+#[derive(Debug, Clone)]
+pub enum WriteScope {
+    /// Anything: it waits for every other writer, and they for it.
+    Everything,
+    /// One case, named by its reference, and what hangs off it (its events, items, files,
+    /// emails, watchers): it waits for the case's other writers and for `Everything`'s, and runs
+    /// beside the writers of other cases.
+    Case(String),
+    /// A case being filed: it waits only for `Everything`'s writers.
+    NewCase,
+}
+
+/// The PostgreSQL advisory locks writers take, as `(space, key)` pairs of the two-number form.
+mod locks {
+    /// Every writer holds it: `Everything` alone, the others shared.
+    pub const WRITERS: (i32, i32) = (0x5053_0001, 0);
+    /// Whoever moves waiting audit records onto the chain.
+    pub const SEALING: (i32, i32) = (0x5053_0001, 1);
+    /// A case's writers, keyed by a hash of its reference: two cases that share a key only
+    /// wait for each other, which is harmless.
+    pub const CASES: i32 = 0x5053_0002;
+}
+
+/// Takes the database's write lock for anything at the start of a transaction that will write.
 pub fn lock_for_write(conn: &mut DbConnection) -> QueryResult<()> {
+    lock_in(conn, &WriteScope::Everything)
+}
+
+/// Takes the locks `scope` needs at the start of a transaction that will write.
+///
+/// On SQLite a deferred transaction that reads first and writes later fails at once
+/// (`SQLITE_BUSY`) when another writer committed in between; taking the write lock first makes
+/// concurrent writers queue on `busy_timeout` instead, as `BEGIN IMMEDIATE` would (a write
+/// statement takes the lock even when it matches no row). One writer at a time, whatever the
+/// scope.
+///
+/// On PostgreSQL the scope's advisory locks, always in one order (the writers' lock, then the
+/// case's), so that no two writers wait for each other in a circle: a writer of `Everything`
+/// runs alone, as every writer once did, and checks such as "was this file purged?" see every
+/// earlier action; writers of different cases run side by side, each case's one at a time.
+pub fn lock_in(conn: &mut DbConnection, scope: &WriteScope) -> QueryResult<()> {
+    let (space, key) = locks::WRITERS;
+    match (conn, scope) {
+        (DbConnection::Sqlite(c), _) => c.batch_execute("UPDATE organisations SET id = id WHERE 0"),
+        (DbConnection::Postgres(c), WriteScope::Everything) => {
+            c.batch_execute(&format!("SELECT pg_advisory_xact_lock({space}, {key})"))
+        }
+        (DbConnection::Postgres(c), WriteScope::NewCase) => {
+            c.batch_execute(&format!("SELECT pg_advisory_xact_lock_shared({space}, {key})"))
+        }
+        (DbConnection::Postgres(c), WriteScope::Case(reference)) => {
+            use sha2::Digest;
+            let digest = sha2::Sha256::digest(reference.as_bytes());
+            let case = i32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+            c.batch_execute(&format!(
+                "SELECT pg_advisory_xact_lock_shared({space}, {key}); SELECT pg_advisory_xact_lock({}, {case})",
+                locks::CASES
+            ))
+        }
+    }
+}
+
+/// Makes sealers of the audit trail take turns (see `audit::seal`); SQLite's one writer at a
+/// time already does.
+pub fn lock_for_sealing(conn: &mut DbConnection) -> QueryResult<()> {
+    let (space, key) = locks::SEALING;
     match conn {
         DbConnection::Sqlite(c) => c.batch_execute("UPDATE organisations SET id = id WHERE 0"),
-        DbConnection::Postgres(c) => c.batch_execute("SELECT last_id FROM audit_head WHERE id = 1 FOR UPDATE"),
+        DbConnection::Postgres(c) => c.batch_execute(&format!("SELECT pg_advisory_xact_lock({space}, {key})")),
     }
 }
 
@@ -221,7 +279,7 @@ pub fn lock_for_write(conn: &mut DbConnection) -> QueryResult<()> {
 /// retry, sleeping up to 100 ms between tries: under load a write could wait hundreds of
 /// milliseconds for a lock held a fraction of one. Writers of one process queue here instead,
 /// woken as soon as the one before commits; `busy_timeout` stays for other processes (the
-/// command line). PostgreSQL queues writers itself on the row `lock_for_write` takes: no gate.
+/// command line). PostgreSQL queues writers itself on the locks `lock_in` takes: no gate.
 /// Take the gate before a pooled connection, never while holding one.
 #[derive(Debug, Default)]
 pub struct WriteGate(Option<std::sync::Mutex<()>>);

@@ -220,6 +220,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_pending (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor_id -> Nullable<BigInt>,
+        organisation_id -> Nullable<BigInt>,
+        case_id -> Nullable<BigInt>,
+        subject_id -> Nullable<BigInt>,
+        action -> Text,
+        internal -> Bool,
+        detail -> Nullable<Text>,
+        address -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     audit_head (id) {
         id -> Integer,
         last_id -> BigInt,
@@ -289,6 +304,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     platform_policy,
     sign_in_failures,
     audit_log,
+    audit_pending,
     audit_head,
     attachments,
     attachment_blobs

@@ -169,7 +169,7 @@ pub async fn post(state: web::Data<AppState>, posted: PostedWithFiles) -> Result
     let actor = user.clone();
     let storage = state.storage.clone();
     let filed = state
-        .tx(move |conn| {
+        .tx_in(db::WriteScope::NewCase, move |conn| {
             if let Some(key) = evidence::refusal(conn, new_case.category, &checked)? {
                 return Ok(Err(key));
             }
@@ -188,8 +188,8 @@ pub async fn post(state: web::Data<AppState>, posted: PostedWithFiles) -> Result
             let case = cases::find_by_reference(conn, &parsed, cases::Scope::Everything)?.ok_or(AppError::NotFound)?;
             notify::enqueue(conn, &case, filer, Side::Partner, Happened::Filed, now)?;
             // The event, with its audit record, comes last but for the files that refer to it:
-            // appending to the audit trail holds its head until the transaction ends, so the
-            // less follows it, the sooner others go.
+            // on SQLite appending to the audit trail holds its head until the transaction ends,
+            // so the less follows it, the sooner others go.
             let event = events::record(
                 conn,
                 &NewEvent {

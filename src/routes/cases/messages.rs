@@ -7,7 +7,7 @@ use super::evidence;
 use super::step::Step;
 use super::{Refusal, respond, text_field};
 use crate::db::events::EventKind;
-use crate::db::{cases, watchers};
+use crate::db::{WriteScope, cases, watchers};
 use crate::domain::case_status::{Action, CaseStatus};
 use crate::domain::new_case::{FieldErrors, MAX_EXPLANATION};
 use crate::email::notify::Happened;
@@ -35,7 +35,7 @@ pub async fn post(
     let actor = user.clone();
     let lookup = reference.clone();
     let result = state
-        .tx(move |conn| {
+        .tx_in(WriteScope::Case(reference.clone()), move |conn| {
             let step = Step::load(conn, &actor, &lookup)?;
             let mut errors = errors;
             if let Some(key) = evidence::refused_for(step.case.category).filter(|_| had_files) {
@@ -74,8 +74,8 @@ pub async fn post(
                 step.notify(conn, Happened::Message)?;
             }
             // The event, with its audit record, comes last but for the files that refer to it:
-            // appending to the audit trail holds its head until the transaction ends, so the
-            // less follows it, the sooner others go.
+            // on SQLite appending to the audit trail holds its head until the transaction ends,
+            // so the less follows it, the sooner others go.
             let kind = if internal { EventKind::InternalNote } else { EventKind::Message };
             let event = step.event(conn, kind, Some(&body), None)?;
             evidence::attach(conn, &storage, &actor, &step.case, (event, internal), &files)?;

@@ -210,12 +210,12 @@ pub async fn render_case(
     let record_view = record_view && user.user.role.is_staff();
     if record_view {
         // The view is recorded in a transaction of its own, before the page is read: only this
-        // short write waits for the write lock (and, on PostgreSQL, holds the audit trail's
-        // head), not every read of the page.
+        // short write waits for the write lock (on PostgreSQL, the case's), not every read of
+        // the page.
         let viewer = user.clone();
         let reference = reference.clone();
         state
-            .tx(move |conn| {
+            .tx_in(db::WriteScope::Case(reference.clone()), move |conn| {
                 let case = load_visible(conn, &viewer, &reference)?;
                 events::record(
                     conn,
