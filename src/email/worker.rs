@@ -120,10 +120,6 @@ struct Composed {
     email: Result<Formatted, String>,
 }
 
-/// Emails sent but not yet recorded as sent, at most, per lane: a crash before the record sends
-/// these again (with the same `Message-ID`).
-const RECORD_EVERY: usize = 8;
-
 /// How long before its lease ends a lane stops sending: what it has not sent by then waits for
 /// the lease to run out and is claimed again, so two workers never hold one email.
 const SEND_ALLOWANCE: TimeDelta = TimeDelta::minutes(2);
@@ -143,7 +139,8 @@ fn deliver(state: &AppState, emails: &[Composed], until: chrono::NaiveDateTime) 
             0
         })
     };
-    let mut sent = Vec::with_capacity(RECORD_EVERY);
+    let record_every = state.mailer.record_every();
+    let mut sent = Vec::with_capacity(record_every.min(emails.len()));
     let mut delivered = 0;
     for outgoing in emails {
         if db::now() + SEND_ALLOWANCE > until {
@@ -157,7 +154,7 @@ fn deliver(state: &AppState, emails: &[Composed], until: chrono::NaiveDateTime) 
         match result {
             Ok(()) => {
                 sent.push(outgoing.id);
-                if sent.len() == RECORD_EVERY {
+                if sent.len() == record_every {
                     delivered += record(&mut sent);
                 }
             }
