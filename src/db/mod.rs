@@ -281,21 +281,23 @@ pub fn lock_for_sealing(conn: &mut DbConnection) -> QueryResult<()> {
 /// woken as soon as the one before commits; `busy_timeout` stays for other processes (the
 /// command line). PostgreSQL queues writers itself on the locks `lock_in` takes: no gate.
 /// Take the gate before a pooled connection, never while holding one.
+/// The turns are taken in the order asked for (a fair lock): a writer that has just had its turn
+/// cannot take the next one ahead of those waiting, so no request waits many turns.
 #[derive(Debug, Default)]
-pub struct WriteGate(Option<std::sync::Mutex<()>>);
+pub struct WriteGate(Option<parking_lot::FairMutex<()>>);
 
 impl WriteGate {
     pub fn for_url(url: &str) -> WriteGate {
         match Backend::from_url(url) {
-            Backend::Sqlite => WriteGate(Some(std::sync::Mutex::new(()))),
+            Backend::Sqlite => WriteGate(Some(parking_lot::FairMutex::new(()))),
             Backend::Postgres => WriteGate(None),
         }
     }
 
-    /// Waits for this process's turn to write; the turn lasts as long as the guard.
-    pub fn enter(&self) -> Option<std::sync::MutexGuard<'_, ()>> {
-        // A writer that panicked released nothing the database needs: its transaction rolled back.
-        self.0.as_ref().map(|gate| gate.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+    /// Waits for this process's turn to write; the turn lasts as long as the guard. A writer
+    /// that panicked released nothing the database needs: its transaction rolled back.
+    pub fn enter(&self) -> Option<parking_lot::FairMutexGuard<'_, ()>> {
+        self.0.as_ref().map(parking_lot::FairMutex::lock)
     }
 }
 
