@@ -79,9 +79,10 @@ impl AppState {
             })?;
             drop(turn);
             // SQLite chains each record in its action's transaction. The action stands once
-            // committed: a record that cannot be sealed now is by the outbox worker's next round.
+            // committed: a record that cannot be sealed now is sealed by `seal_waiting_audit_records`
+            // within a second. One batch at most: never a whole backlog on one answer.
             if matches!(*conn, DbConnection::Postgres(_))
-                && let Err(error) = db::audit::seal(&mut conn)
+                && let Err(error) = db::audit::seal_batch(&mut conn)
             {
                 tracing::error!(%error, "audit records not sealed yet");
             }
@@ -200,15 +201,33 @@ impl Application {
         self.port
     }
 
-    /// Serves requests, and delivers the outbox and runs the retention job alongside, until the
-    /// server stops.
+    /// Serves requests, and delivers the outbox, seals waiting audit records and runs the
+    /// retention job alongside, until the server stops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let worker = actix_web::rt::spawn(crate::email::worker::run(self.worker_state.clone()));
+        let sealing = actix_web::rt::spawn(seal_waiting_audit_records(self.worker_state.clone()));
         let retention = actix_web::rt::spawn(crate::retention::scheduled(self.worker_state));
         let served = self.server.await;
         worker.abort();
+        sealing.abort();
         retention.abort();
         served
+    }
+}
+
+/// The server's loop: every second, seals what waits (an action's own sealing failed, or the
+/// server stopped between an action's commit and its sealing), on either backend.
+async fn seal_waiting_audit_records(state: web::Data<AppState>) {
+    loop {
+        let sealer = state.clone();
+        let turn = std::time::Duration::from_secs(2);
+        match web::block(move || sealer.write_turn(turn, db::audit::seal)).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(sealed)) => tracing::info!(sealed, "audit records sealed after their action"),
+            Ok(Err(error)) => tracing::error!(%error, "audit records not sealed"),
+            Err(error) => tracing::error!(%error, "audit sealing stopped unexpectedly"),
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_secs(1)).await;
     }
 }
 

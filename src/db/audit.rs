@@ -79,7 +79,7 @@ pub fn append(conn: &mut DbConnection, entry: &Entry<'_>) -> QueryResult<()> {
         entry.address.map(str::to_owned),
     );
     match conn {
-        DbConnection::Sqlite(_) => chain(conn, record),
+        DbConnection::Sqlite(_) => chain(conn, record, None),
         DbConnection::Postgres(_) => {
             let (at, actor_id, organisation_id, case_id, subject_id, action, internal, detail, address) = record;
             diesel::insert_into(audit_pending::table)
@@ -100,9 +100,10 @@ pub fn append(conn: &mut DbConnection, entry: &Entry<'_>) -> QueryResult<()> {
     }
 }
 
-/// Puts a record at the head of the chain. Taking the next number updates the head row first,
-/// which holds its lock until the transaction ends: the chain has no fork.
-fn chain(conn: &mut DbConnection, record: Unchained) -> QueryResult<()> {
+/// Puts a record at the head of the chain (from the waiting one `sealed_from`, if any). Taking
+/// the next number updates the head row first, which holds its lock until the transaction ends:
+/// the chain has no fork.
+fn chain(conn: &mut DbConnection, record: Unchained, sealed_from: Option<i64>) -> QueryResult<()> {
     let (at, actor_id, organisation_id, case_id, subject_id, action, internal, detail, address) = record;
     let (id, prev_hash): (i64, String) = diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
         .set(audit_head::last_id.eq(audit_head::last_id + 1))
@@ -136,6 +137,7 @@ fn chain(conn: &mut DbConnection, record: Unchained) -> QueryResult<()> {
             audit_log::address.eq(&record.address),
             audit_log::prev_hash.eq(&record.prev_hash),
             audit_log::hash.eq(&hash),
+            audit_log::sealed_from.eq(sealed_from),
         ))
         .execute(conn)?;
     diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
@@ -147,49 +149,61 @@ fn chain(conn: &mut DbConnection, record: Unchained) -> QueryResult<()> {
 /// The most waiting records one sealing transaction moves.
 const SEAL_BATCH: i64 = 500;
 
-/// Moves every waiting record onto the chain, in the order they were written, in transactions
-/// of its own (not the caller's); how many. Sealers take turns on a lock of their own (see
-/// `db::locks`), not on the head row: one that finds everything sealed by the one before it
-/// writes nothing, so it waits for no disk. Cheap when nothing waits: one read.
+/// Moves every waiting record onto the chain (see `seal_batch`); how many.
 pub fn seal(conn: &mut DbConnection) -> QueryResult<usize> {
-    use diesel::dsl::{exists, select};
     let mut sealed = 0;
     loop {
-        if !select(exists(audit_pending::table.select(audit_pending::id))).get_result::<bool>(conn)? {
-            return Ok(sealed);
-        }
-        let moved = conn.transaction(|conn| {
-            super::lock_for_sealing(conn)?;
-            let waiting: Vec<(i64, Unchained)> = audit_pending::table
-                .order(audit_pending::id.asc())
-                .limit(SEAL_BATCH)
-                .select((
-                    audit_pending::id,
-                    (
-                        audit_pending::at,
-                        audit_pending::actor_id,
-                        audit_pending::organisation_id,
-                        audit_pending::case_id,
-                        audit_pending::subject_id,
-                        audit_pending::action,
-                        audit_pending::internal,
-                        audit_pending::detail,
-                        audit_pending::address,
-                    ),
-                ))
-                .load(conn)?;
-            let ids: Vec<i64> = waiting.iter().map(|(id, _)| *id).collect();
-            for (_, record) in waiting {
-                chain(conn, record)?;
-            }
-            diesel::delete(audit_pending::table.filter(audit_pending::id.eq_any(&ids))).execute(conn)?;
-            QueryResult::Ok(ids.len())
-        })?;
+        let moved = seal_batch(conn)?;
         sealed += moved;
         if (moved as i64) < SEAL_BATCH {
             return Ok(sealed);
         }
     }
+}
+
+/// Moves up to `SEAL_BATCH` waiting records onto the chain, in one transaction of its own (not
+/// the caller's); how many. They go in the order of their numbers, so an action that committed
+/// before another began is chained first. Sealers take turns on a lock of their own (see
+/// `db::lock_for_sealing`), not on the head row: one that finds everything sealed by the one
+/// before it writes nothing, so it waits for no disk. Cheap when nothing waits: one read.
+pub fn seal_batch(conn: &mut DbConnection) -> QueryResult<usize> {
+    use diesel::dsl::{exists, select};
+    if !select(exists(audit_pending::table.select(audit_pending::id))).get_result::<bool>(conn)? {
+        return Ok(0);
+    }
+    conn.transaction(|conn| {
+        super::lock_for_sealing(conn)?;
+        // Read after the lock, so what the sealer before this one moved is seen as moved.
+        let waiting: Vec<(i64, Unchained)> = audit_pending::table
+            .order(audit_pending::id.asc())
+            .limit(SEAL_BATCH)
+            .select((
+                audit_pending::id,
+                (
+                    audit_pending::at,
+                    audit_pending::actor_id,
+                    audit_pending::organisation_id,
+                    audit_pending::case_id,
+                    audit_pending::subject_id,
+                    audit_pending::action,
+                    audit_pending::internal,
+                    audit_pending::detail,
+                    audit_pending::address,
+                ),
+            ))
+            .load(conn)?;
+        let ids: Vec<i64> = waiting.iter().map(|(id, _)| *id).collect();
+        for (id, record) in waiting {
+            chain(conn, record, Some(id))?;
+        }
+        diesel::delete(audit_pending::table.filter(audit_pending::id.eq_any(&ids))).execute(conn)?;
+        Ok(ids.len())
+    })
+}
+
+/// How many records wait to be sealed.
+pub fn waiting(conn: &mut DbConnection) -> QueryResult<i64> {
+    audit_pending::table.count().get_result(conn)
 }
 
 type RecordRow = (
@@ -248,6 +262,20 @@ macro_rules! record_columns {
 /// Recomputes the whole chain in order, a batch at a time; the first broken link, or the
 /// number of records that hold and the last one's hash.
 pub fn verify(conn: &mut DbConnection) -> QueryResult<Result<(i64, String), Break>> {
+    // One snapshot for the records and the head, so that a record sealed meanwhile is not
+    // taken for a broken head.
+    conn.transaction(|conn| {
+        if let DbConnection::Postgres(c) = conn {
+            diesel::connection::SimpleConnection::batch_execute(
+                c,
+                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+            )?;
+        }
+        verify_in_snapshot(conn)
+    })
+}
+
+fn verify_in_snapshot(conn: &mut DbConnection) -> QueryResult<Result<(i64, String), Break>> {
     const BATCH: i64 = 5_000;
     let mut verifier = Verifier::default();
     let mut after = 0i64;

@@ -216,6 +216,7 @@ diesel::table! {
         address -> Nullable<Text>,
         prev_hash -> Text,
         hash -> Text,
+        sealed_from -> Nullable<BigInt>,
     }
 }
 

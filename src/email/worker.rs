@@ -2,8 +2,7 @@
 //! A failed attempt is retried with exponential backoff up to `mail_max_attempts`; a crash
 //! between sending and recording leaves the lease to expire, and the email (with the same
 //! `Message-ID`) is sent again. Several instances may run: a claim is an atomic update. After
-//! each round it bundles the daily summaries whose hour has come and seals the audit records
-//! an action left waiting.
+//! each round it bundles the daily summaries whose hour has come.
 
 use std::time::Duration;
 
@@ -182,17 +181,8 @@ pub async fn run(state: web::Data<AppState>) {
     loop {
         let worker = state.clone();
         // Due emails go first: a summary that cannot be bundled never holds up an urgent email.
-        // Audit records an action could not seal after committing (it crashed in between) are
-        // sealed here, on either backend.
-        let round = move || {
-            let sealed = worker.write_turn(POOL_WAIT, db::audit::seal);
-            (deliver_due(&worker), bundle_digests(&worker), sealed)
-        };
-        match web::block(round).await {
-            Ok((delivered, bundled, sealed)) => {
-                if let Err(error) = sealed {
-                    tracing::error!(%error, "audit records not sealed");
-                }
+        match web::block(move || (deliver_due(&worker), bundle_digests(&worker))).await {
+            Ok((delivered, bundled)) => {
                 if let Err(error) = delivered {
                     tracing::error!(%error, "outbox worker");
                 }

@@ -16,3 +16,19 @@ CREATE TABLE audit_pending (
     detail TEXT,
     address TEXT
 );
+
+-- A waiting record is never changed, and leaves only onto the chain: the chained record names
+-- the waiting one it came from (once), and deleting a waiting record that no chained record
+-- names is refused, like any change to the chain itself.
+ALTER TABLE audit_log ADD COLUMN sealed_from BIGINT;
+CREATE UNIQUE INDEX audit_log_sealed_from ON audit_log (sealed_from) WHERE sealed_from IS NOT NULL;
+
+CREATE TRIGGER audit_pending_no_update BEFORE UPDATE ON audit_pending
+BEGIN
+    SELECT RAISE(ABORT, 'a waiting audit record leaves only onto the chain');
+END;
+CREATE TRIGGER audit_pending_onto_the_chain_only BEFORE DELETE ON audit_pending
+WHEN NOT EXISTS (SELECT 1 FROM audit_log WHERE sealed_from = OLD.id)
+BEGIN
+    SELECT RAISE(ABORT, 'a waiting audit record leaves only onto the chain');
+END;

@@ -103,8 +103,16 @@ pub fn attach(
 ) -> Result<(), AppError> {
     let (event, internal) = event;
     let now = db::now();
-    for file in files {
+    // The contents first, in one order for every writer (by hash): on PostgreSQL writers of
+    // different cases run side by side, and two that store the same new files in opposite
+    // orders would each wait for the other's.
+    let mut contents: Vec<&Checked> = files.iter().collect();
+    contents.sort_by(|a, b| a.sha256.cmp(&b.sha256));
+    contents.dedup_by(|a, b| a.sha256 == b.sha256);
+    for file in contents {
         attachments::store_content(conn, storage, &file.sha256, &file.bytes)?;
+    }
+    for file in files {
         attachments::insert(
             conn,
             &NewAttachment {
