@@ -215,8 +215,9 @@ impl Application {
     }
 }
 
-/// The server's loop: every second, seals what waits (an action's own sealing failed, or the
-/// server stopped between an action's commit and its sealing), on either backend.
+/// The server's loop: every `mail_poll_ms` (a second by default, never more often), seals what
+/// waits (an action's own sealing failed, or the server stopped between an action's commit and
+/// its sealing), on either backend.
 async fn seal_waiting_audit_records(state: web::Data<AppState>) {
     loop {
         let sealer = state.clone();
@@ -227,7 +228,9 @@ async fn seal_waiting_audit_records(state: web::Data<AppState>) {
             Ok(Err(error)) => tracing::error!(%error, "audit records not sealed"),
             Err(error) => tracing::error!(%error, "audit sealing stopped unexpectedly"),
         }
-        actix_web::rt::time::sleep(std::time::Duration::from_secs(1)).await;
+        // As often as the outbox looks for emails, and at most once a second.
+        let pause = state.settings.mail_poll_ms.max(1000);
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(pause)).await;
     }
 }
 
