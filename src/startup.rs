@@ -79,8 +79,8 @@ impl AppState {
             })?;
             drop(turn);
             // SQLite chains each record in its action's transaction. The action stands once
-            // committed: a record that cannot be sealed now is sealed by `seal_waiting_audit_records`
-            // within a second. One batch at most: never a whole backlog on one answer.
+            // committed: a record that cannot be sealed now is sealed by the server's sealer
+            // (`seal_waiting_audit_records`). One batch at most: never a backlog on one answer.
             if matches!(*conn, DbConnection::Postgres(_))
                 && let Err(error) = db::audit::seal_batch(&mut conn)
             {

@@ -63,9 +63,9 @@ type Unchained =
 ///
 /// On SQLite, where one writer runs at a time anyway, the record takes its place on the chain
 /// at once. On PostgreSQL it waits in `audit_pending`, so that actions on different cases run
-/// side by side instead of each holding the chain's head until it commits; `AppState::tx`
-/// seals it right after the commit, and the outbox worker's rounds seal what a crash between
-/// the two left waiting.
+/// side by side instead of each holding the chain's head until it commits; `AppState::tx_in`
+/// seals it right after the commit, and the server's sealer what a crash between the two left
+/// waiting.
 pub fn append(conn: &mut DbConnection, entry: &Entry<'_>) -> QueryResult<()> {
     let record: Unchained = (
         entry.at,
@@ -104,24 +104,11 @@ pub fn append(conn: &mut DbConnection, entry: &Entry<'_>) -> QueryResult<()> {
 /// the next number updates the head row first, which holds its lock until the transaction ends:
 /// the chain has no fork.
 fn chain(conn: &mut DbConnection, record: Unchained, sealed_from: Option<i64>) -> QueryResult<()> {
-    let (at, actor_id, organisation_id, case_id, subject_id, action, internal, detail, address) = record;
     let (id, prev_hash): (i64, String) = diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
         .set(audit_head::last_id.eq(audit_head::last_id + 1))
         .returning((audit_head::last_id, audit_head::last_hash))
         .get_result(conn)?;
-    let record = AuditRecord {
-        id,
-        at,
-        actor_id,
-        organisation_id,
-        case_id,
-        subject_id,
-        action,
-        internal,
-        detail,
-        address,
-        prev_hash,
-    };
+    let record = chained(id, record, prev_hash);
     let hash = record.hash();
     diesel::insert_into(audit_log::table)
         .values((
@@ -206,53 +193,34 @@ pub fn waiting(conn: &mut DbConnection) -> QueryResult<i64> {
     audit_pending::table.count().get_result(conn)
 }
 
-type RecordRow = (
-    i64,
-    NaiveDateTime,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    String,
-    bool,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-);
+/// A record as it stands on the chain: number `id`, after the record whose hash is `prev_hash`.
+fn chained(id: i64, record: Unchained, prev_hash: String) -> AuditRecord {
+    let (at, actor_id, organisation_id, case_id, subject_id, action, internal, detail, address) = record;
+    AuditRecord { id, at, actor_id, organisation_id, case_id, subject_id, action, internal, detail, address, prev_hash }
+}
 
-fn record_of(row: RecordRow) -> (AuditRecord, String) {
-    let (id, at, actor_id, organisation_id, case_id, subject_id, action, internal, detail, address, prev_hash, hash) =
-        row;
-    let record = AuditRecord {
-        id,
-        at,
-        actor_id,
-        organisation_id,
-        case_id,
-        subject_id,
-        action,
-        internal,
-        detail,
-        address,
-        prev_hash,
-    };
-    (record, hash)
+/// A stored record: its number, what it says, the hash before it and its own.
+type RecordRow = (i64, Unchained, String, String);
+
+fn record_of((id, record, prev_hash, hash): RecordRow) -> (AuditRecord, String) {
+    (chained(id, record, prev_hash), hash)
 }
 
 macro_rules! record_columns {
     () => {
         (
             audit_log::id,
-            audit_log::at,
-            audit_log::actor_id,
-            audit_log::organisation_id,
-            audit_log::case_id,
-            audit_log::subject_id,
-            audit_log::action,
-            audit_log::internal,
-            audit_log::detail,
-            audit_log::address,
+            (
+                audit_log::at,
+                audit_log::actor_id,
+                audit_log::organisation_id,
+                audit_log::case_id,
+                audit_log::subject_id,
+                audit_log::action,
+                audit_log::internal,
+                audit_log::detail,
+                audit_log::address,
+            ),
             audit_log::prev_hash,
             audit_log::hash,
         )

@@ -257,6 +257,9 @@ mod locks {
     pub const CASES: i32 = 0x5053_0002;
 }
 
+/// A write that changes nothing: it takes SQLite's write lock, held until the transaction ends.
+const SQLITE_WRITE_LOCK: &str = "UPDATE organisations SET id = id WHERE 0";
+
 /// Takes the database's write lock for anything at the start of a transaction that will write.
 pub fn lock_for_write(conn: &mut DbConnection) -> QueryResult<()> {
     lock_in(conn, &WriteScope::Everything)
@@ -277,7 +280,7 @@ pub fn lock_for_write(conn: &mut DbConnection) -> QueryResult<()> {
 pub fn lock_in(conn: &mut DbConnection, scope: &WriteScope) -> QueryResult<()> {
     let (space, key) = locks::WRITERS;
     match (conn, scope) {
-        (DbConnection::Sqlite(c), _) => c.batch_execute("UPDATE organisations SET id = id WHERE 0"),
+        (DbConnection::Sqlite(c), _) => c.batch_execute(SQLITE_WRITE_LOCK),
         (DbConnection::Postgres(c), WriteScope::Everything) => {
             c.batch_execute(&format!("SELECT pg_advisory_xact_lock({space}, {key})"))
         }
@@ -301,7 +304,7 @@ pub fn lock_in(conn: &mut DbConnection, scope: &WriteScope) -> QueryResult<()> {
 pub fn lock_for_sealing(conn: &mut DbConnection) -> QueryResult<()> {
     let (space, key) = locks::SEALING;
     match conn {
-        DbConnection::Sqlite(c) => c.batch_execute("UPDATE organisations SET id = id WHERE 0"),
+        DbConnection::Sqlite(c) => c.batch_execute(SQLITE_WRITE_LOCK),
         DbConnection::Postgres(c) => c.batch_execute(&format!("SELECT pg_advisory_xact_lock({space}, {key})")),
     }
 }
@@ -311,9 +314,9 @@ pub fn lock_for_sealing(conn: &mut DbConnection) -> QueryResult<()> {
 /// milliseconds for a lock held a fraction of one. Writers of one process queue here instead,
 /// woken as soon as the one before commits; `busy_timeout` stays for other processes (the
 /// command line). PostgreSQL queues writers itself on the locks `lock_in` takes: no gate.
+/// The turns go in the order asked for (a fair lock): a writer that has just had its turn cannot
+/// take the next one ahead of those waiting, so no request waits many turns.
 /// Take the gate before a pooled connection, never while holding one.
-/// The turns are taken in the order asked for (a fair lock): a writer that has just had its turn
-/// cannot take the next one ahead of those waiting, so no request waits many turns.
 #[derive(Debug, Default)]
 pub struct WriteGate(Option<parking_lot::FairMutex<()>>);
 
