@@ -206,11 +206,13 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let worker = actix_web::rt::spawn(crate::email::worker::run(self.worker_state.clone()));
         let sealing = actix_web::rt::spawn(seal_waiting_audit_records(self.worker_state.clone()));
-        let retention = actix_web::rt::spawn(crate::retention::scheduled(self.worker_state));
+        let retention = actix_web::rt::spawn(crate::retention::scheduled(self.worker_state.clone()));
+        let upkeep = actix_web::rt::spawn(tidy_search_index(self.worker_state));
         let served = self.server.await;
         worker.abort();
         sealing.abort();
         retention.abort();
+        upkeep.abort();
         served
     }
 }
@@ -231,6 +233,38 @@ async fn seal_waiting_audit_records(state: web::Data<AppState>) {
         // As often as the outbox looks for emails, and at most once a second.
         let pause = state.settings.mail_poll_ms.max(1000);
         actix_web::rt::time::sleep(std::time::Duration::from_millis(pause)).await;
+    }
+}
+
+/// The server's upkeep of the full-text index: now, then every hour, steps of
+/// `db::tidy_search_index` until one finds nothing to merge, each step its own turn to write so
+/// that other writers go between them. On PostgreSQL it ends at once.
+async fn tidy_search_index(state: web::Data<AppState>) {
+    if !matches!(db::Backend::from_url(state.settings.database_url.expose()), db::Backend::Sqlite) {
+        return;
+    }
+    loop {
+        let mut steps = 0_u32;
+        loop {
+            let tidier = state.clone();
+            let turn = std::time::Duration::from_secs(2);
+            match web::block(move || tidier.write_turn(turn, db::tidy_search_index)).await {
+                Ok(Ok(true)) => steps += 1,
+                Ok(Ok(false)) => break,
+                Ok(Err(error)) => {
+                    tracing::error!(%error, "search index upkeep");
+                    break;
+                }
+                Err(error) => {
+                    tracing::error!(%error, "search index upkeep stopped unexpectedly");
+                    break;
+                }
+            }
+        }
+        if steps > 0 {
+            tracing::info!(steps, "search index parts merged");
+        }
+        actix_web::rt::time::sleep(crate::retention::EVERY).await;
     }
 }
 

@@ -137,4 +137,47 @@ async fn filters_and_search_narrow_the_list(app: TestApp) {
     assert_eq!(lea.get("/cases?after=garbage").await.status, 400);
 }
 
-on_both_backends!(pages_follow_each_other_without_gaps_or_repeats, filters_and_search_narrow_the_list);
+/// The server's upkeep of the full-text index merges the parts filings left, step by step, and
+/// every search finds what it found before; once merged, a step finds nothing more to do.
+async fn the_search_index_upkeep_merges_and_finds_the_same(app: TestApp) {
+    let cast = app.cast();
+    let mut alice = app.sign_in(&cast.alice).await;
+    let mut lea = app.sign_in(&cast.lea).await;
+    // Each filing is a transaction of its own, and so a part of the index.
+    let mut filed = Vec::new();
+    for n in 0..12 {
+        filed.push(
+            alice.file_case(&[("explanation", &format!("A pupil named upkeep{n} is insulted every evening."))]).await,
+        );
+    }
+    filed.reverse();
+    let searches = ["/cases?status=all&q=insulted+evening", "/cases?status=all&q=upkeep3", "/cases?status=all&q=upk"];
+    let mut before = Vec::new();
+    for search in searches {
+        before.push((references_in(&alice.get(search).await.body), references_in(&lea.get(search).await.body)));
+    }
+    assert_eq!(before[0].0, filed, "newest first, every filing");
+    assert_eq!(before[1].0, vec![filed[8].clone()]);
+
+    let mut steps = 0;
+    while passerelle::db::tidy_search_index(&mut app.conn()).unwrap() {
+        steps += 1;
+        assert!(steps < 1000, "the upkeep ends");
+    }
+    if matches!(*app.conn(), passerelle::db::DbConnection::Postgres(_)) {
+        assert_eq!(steps, 0, "PostgreSQL keeps its index itself");
+    } else {
+        assert!(steps > 0, "twelve filings left parts to merge");
+    }
+    for (search, (partner, staff)) in searches.iter().zip(&before) {
+        assert_eq!(&references_in(&alice.get(search).await.body), partner, "{search}");
+        assert_eq!(&references_in(&lea.get(search).await.body), staff, "{search}");
+    }
+    assert!(!passerelle::db::tidy_search_index(&mut app.conn()).unwrap(), "nothing is left to merge");
+}
+
+on_both_backends!(
+    pages_follow_each_other_without_gaps_or_repeats,
+    filters_and_search_narrow_the_list,
+    the_search_index_upkeep_merges_and_finds_the_same
+);

@@ -416,8 +416,6 @@ pub fn list(
     page_size: i64,
 ) -> QueryResult<(Vec<CaseSummary>, bool)> {
     use super::schema::cases_fts;
-    use diesel::dsl::sql;
-    use diesel::sql_types::{Bool, Text};
 
     let words = match filter.text.as_deref().filter(|t| !t.is_empty()) {
         Some(text) => match crate::domain::search::Query::parse(text) {
@@ -452,7 +450,7 @@ pub fn list(
                 scope,
                 filter
             )
-            .filter(sql::<Bool>("cases_fts MATCH ").bind::<Text, _>(words.fts5(search_organisation)));
+            .filter(super::Fts5Match { words: words.fts5(search_organisation), form: super::Fts5Form::Table });
             if let Some(after) = filter.after {
                 query = query.filter(cases_fts::rowid.lt(after.id.0));
             }

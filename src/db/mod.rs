@@ -15,6 +15,7 @@ pub mod search_terms;
 pub mod seed;
 pub mod sessions;
 pub mod sign_in_failures;
+pub mod text_search;
 pub mod two_factor;
 pub mod users;
 pub mod watchers;
@@ -23,6 +24,8 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub use text_search::{Fts5Form, Fts5Match, TsMatch, text_matches, tidy_search_index};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -170,67 +173,6 @@ fn migrate(conn: &mut DbConnection) -> Result<(), DbError> {
         tracing::info!(applied, "database migrations applied");
     }
     Ok(())
-}
-
-/// The cases whose search text holds every word of `query` (as the start of a word), through
-/// the backend's full-text index: SQLite's FTS5 table, PostgreSQL's GIN-indexed `tsvector`.
-/// With `organisation`, the index itself narrows to that organisation's cases (its id is in the
-/// index: a column of its own in SQLite, the lexeme `~id` in PostgreSQL, which no typed word
-/// can be); the caller still scopes the query by organisation in SQL.
-pub fn text_matches<QS>(
-    conn: &DbConnection,
-    query: &crate::domain::search::Query,
-    organisation: Option<i64>,
-) -> Box<dyn BoxableExpression<QS, Db, SqlType = diesel::sql_types::Bool>> {
-    use diesel::dsl::sql;
-    use diesel::sql_types::{Bool, Text};
-    match conn {
-        DbConnection::Sqlite(_) => Box::new(
-            sql::<Bool>("cases.id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ")
-                .bind::<Text, _>(query.fts5(organisation))
-                .sql(")"),
-        ),
-        DbConnection::Postgres(_) => {
-            Box::new(TsMatch { words: query.tsquery(), organisation: organisation.map(|org| format!("'~{org}'")) })
-        }
-    }
-}
-
-/// PostgreSQL's full-text condition on a case, as an expression of its own rather than a raw SQL
-/// fragment: diesel prepares a statement holding a raw fragment anew each time (PostgreSQL then
-/// plans it again, about 1.4 ms of a 7 ms search), while this one's SQL is fixed by whether an
-/// organisation narrows it, so each shape is prepared once per connection.
-#[derive(Debug, Clone, diesel::query_builder::QueryId)]
-struct TsMatch {
-    words: String,
-    organisation: Option<String>,
-}
-
-impl Expression for TsMatch {
-    type SqlType = diesel::sql_types::Bool;
-}
-
-impl<QS> AppearsOnTable<QS> for TsMatch {}
-
-impl<QS> SelectableExpression<QS> for TsMatch {}
-
-impl diesel::expression::ValidGrouping<()> for TsMatch {
-    type IsAggregate = diesel::expression::is_aggregate::Never;
-}
-
-impl diesel::query_builder::QueryFragment<Db> for TsMatch {
-    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, Db>) -> QueryResult<()> {
-        use diesel::sql_types::Text;
-        out.push_sql("cases.search_vector @@ to_tsquery('simple', ");
-        out.push_bind_param::<Text, _>(&self.words)?;
-        out.push_sql(")");
-        if let Some(organisation) = &self.organisation {
-            out.push_sql(" AND cases.search_vector @@ ");
-            out.push_bind_param::<Text, _>(organisation)?;
-            out.push_sql("::tsquery");
-        }
-        Ok(())
-    }
 }
 
 /// What a write transaction may change, and so which other writers it waits for.

@@ -56,16 +56,16 @@ pub fn resolve(conn: &mut DbConnection, query: &mut Query) -> QueryResult<bool> 
 /// Forgets the words of an emptied case's former search text that no case holds any more, so
 /// the list keeps nothing retention deleted.
 pub fn forget_unused(conn: &mut DbConnection, former_text: &str) -> QueryResult<()> {
-    use diesel::dsl::{exists, select, sql};
-    use diesel::sql_types::{Bool, Text};
+    use super::{Fts5Form, Fts5Match, TsMatch};
+    use diesel::dsl::{exists, select};
     for word in distinct_words(former_text) {
         let used: bool = match conn {
             DbConnection::Sqlite(_) => {
-                let held = sql::<Bool>("cases_fts MATCH ").bind::<Text, _>(format!("search_text : \"{word}\""));
+                let held = Fts5Match { words: format!("search_text : \"{word}\""), form: Fts5Form::Table };
                 select(exists(cases_fts::table.select(cases_fts::rowid).filter(held))).get_result(conn)?
             }
             DbConnection::Postgres(_) => {
-                let held = sql::<Bool>("cases.search_vector @@ to_tsquery('simple', ").bind::<Text, _>(word).sql(")");
+                let held = TsMatch { words: word.to_owned(), organisation: None };
                 select(exists(cases::table.select(cases::id).filter(held))).get_result(conn)?
             }
         };

@@ -1,0 +1,1 @@
+INSERT INTO cases_fts (cases_fts, rank) VALUES ('usermerge', 4);
