@@ -72,6 +72,12 @@ impl From<diesel::r2d2::PoolError> for AppError {
     }
 }
 
+impl From<diesel::r2d2::Error> for AppError {
+    fn from(error: diesel::r2d2::Error) -> Self {
+        AppError::Internal(format!("database connection: {error}"))
+    }
+}
+
 impl From<askama::Error> for AppError {
     fn from(error: askama::Error) -> Self {
         AppError::Internal(format!("template: {error}"))

@@ -71,19 +71,23 @@ impl AppState {
         let pool = self.pool.clone();
         let gate = self.write_gate.clone();
         web::block(move || {
-            let turn = gate.enter();
+            let in_transaction = |conn: &mut DbConnection| {
+                conn.transaction(|conn| {
+                    db::lock_in(conn, &scope)?;
+                    work(conn)
+                })
+            };
+            // SQLite: one writer at a time, on the writers' own connection.
+            if let Some(mut turn) = gate.enter() {
+                return in_transaction(turn.connection()?);
+            }
             let mut conn = pool.get()?;
-            let done = conn.transaction(|conn| {
-                db::lock_in(conn, &scope)?;
-                work(conn)
-            })?;
-            drop(turn);
-            // SQLite chains each record in its action's transaction. The action stands once
-            // committed: a record that cannot be sealed now is sealed by the server's sealer
-            // (`seal_waiting_audit_records`). One batch at most: never a backlog on one answer.
-            if matches!(*conn, DbConnection::Postgres(_))
-                && let Err(error) = db::audit::seal_batch(&mut conn)
-            {
+            let done = in_transaction(&mut conn)?;
+            // PostgreSQL: the action stands once committed. A record that cannot be sealed now
+            // is sealed by the server's sealer (`seal_waiting_audit_records`). One batch at
+            // most: never a backlog on one answer. (SQLite chains each record in its action's
+            // transaction.)
+            if let Err(error) = db::audit::seal_batch(&mut conn) {
                 tracing::error!(%error, "audit records not sealed yet");
             }
             Ok(done)
@@ -91,15 +95,17 @@ impl AppState {
         .await?
     }
 
-    /// For code already on a blocking thread (the background jobs): `work` runs with a pooled
-    /// connection once this process's turn to write has come (see `WriteGate`), waiting at most
-    /// `wait` for the connection. `work` makes its own transaction when it needs one.
+    /// For code already on a blocking thread (the background jobs): `work` runs once this
+    /// process's turn to write has come, on the writers' connection (SQLite, see `WriteGate`), or
+    /// with a pooled connection, waiting at most `wait` for it (PostgreSQL). `work` makes its own transaction when it needs one.
     pub fn write_turn<T>(
         &self,
         wait: std::time::Duration,
         work: impl FnOnce(&mut DbConnection) -> diesel::QueryResult<T>,
     ) -> Result<T, db::DbError> {
-        let _turn = self.write_gate.enter();
+        if let Some(mut turn) = self.write_gate.enter() {
+            return Ok(work(turn.connection()?)?);
+        }
         let mut conn = self.pool.get_timeout(wait)?;
         Ok(work(&mut conn)?)
     }

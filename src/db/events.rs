@@ -1,10 +1,10 @@
 //! The timeline of a case: messages, internal notes and every recorded event, append-only.
 
 use chrono::NaiveDateTime;
-use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
 
+use super::fragment::sql_expression;
 use super::schema::{case_events, users};
 use super::{DbConnection, decode};
 use crate::domain::audit::AuditAction;
@@ -99,7 +99,7 @@ pub fn timeline(
     audience: Audience,
     folded: bool,
 ) -> QueryResult<(Vec<TimelineEntry>, usize)> {
-    let partner_only = if audience == Audience::Partner { " AND internal = FALSE" } else { "" };
+    let partner = audience == Audience::Partner;
     let mut query = case_events::table
         .inner_join(users::table)
         .filter(case_events::case_id.eq(case.0))
@@ -114,35 +114,14 @@ pub fn timeline(
             case_events::actor_id,
             users::display_name,
             users::role,
-            // Evaluated once (uncorrelated): every entry the audience may see, folded or not.
-            sql::<BigInt>("(SELECT COUNT(*) FROM case_events WHERE case_id = ")
-                .bind::<BigInt, _>(case.0)
-                .sql(partner_only)
-                .sql(")"),
+            VisibleCount { case: case.0, partner },
         ))
         .into_boxed();
-    if audience == Audience::Partner {
+    if partner {
         query = query.filter(case_events::internal.eq(false));
     }
     if folded {
-        // A run's head is an entry that does not repeat the view just before it; a view head
-        // is shown unless the next head (what ends the run) is by the same person.
-        query = query.filter(
-            sql::<Bool>(
-                "case_events.id IN (SELECT id FROM (\
-                 SELECT id, kind, actor_id, LEAD(actor_id) OVER (ORDER BY id) AS next_actor FROM (\
-                 SELECT id, kind, actor_id, CASE WHEN kind = 'viewed' \
-                 AND LAG(kind) OVER (ORDER BY id) = 'viewed' \
-                 AND LAG(actor_id) OVER (ORDER BY id) = actor_id THEN 0 ELSE 1 END AS head \
-                 FROM case_events WHERE case_id = ",
-            )
-            .bind::<BigInt, _>(case.0)
-            .sql(partner_only)
-            .sql(
-                ") marked WHERE head = 1) heads \
-                 WHERE kind <> 'viewed' OR next_actor IS NULL OR next_actor <> actor_id)",
-            ),
-        );
+        query = query.filter(ShownFolded { case: case.0, partner });
     }
     let rows: Vec<EntryRow> = query.load(conn)?;
     let recorded = rows.first().map_or(0, |row| row.9 as usize);
@@ -165,3 +144,47 @@ pub fn timeline(
     let left_out = recorded.saturating_sub(entries.len());
     Ok((entries, left_out))
 }
+
+/// Every entry of a case its audience may see, folded or not; uncorrelated, so evaluated once.
+struct VisibleCount {
+    case: i64,
+    partner: bool,
+}
+
+sql_expression!(VisibleCount: BigInt, |this, out| {
+    out.push_sql("(SELECT COUNT(*) FROM case_events WHERE case_id = ");
+    out.push_bind_param::<BigInt, _>(&this.case)?;
+    if this.partner {
+        out.push_sql(" AND internal = FALSE");
+    }
+    out.push_sql(")");
+    Ok(())
+});
+
+/// The entries a folded timeline shows. A run's head is an entry that does not repeat the view
+/// just before it; a view head is shown unless the next head (what ends the run) is by the same
+/// person.
+struct ShownFolded {
+    case: i64,
+    partner: bool,
+}
+
+sql_expression!(ShownFolded: Bool, |this, out| {
+    out.push_sql(
+        "case_events.id IN (SELECT id FROM (\
+         SELECT id, kind, actor_id, LEAD(actor_id) OVER (ORDER BY id) AS next_actor FROM (\
+         SELECT id, kind, actor_id, CASE WHEN kind = 'viewed' \
+         AND LAG(kind) OVER (ORDER BY id) = 'viewed' \
+         AND LAG(actor_id) OVER (ORDER BY id) = actor_id THEN 0 ELSE 1 END AS head \
+         FROM case_events WHERE case_id = ",
+    );
+    out.push_bind_param::<BigInt, _>(&this.case)?;
+    if this.partner {
+        out.push_sql(" AND internal = FALSE");
+    }
+    out.push_sql(
+        ") marked WHERE head = 1) heads \
+         WHERE kind <> 'viewed' OR next_actor IS NULL OR next_actor <> actor_id)",
+    );
+    Ok(())
+});

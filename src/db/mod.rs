@@ -6,6 +6,7 @@ pub mod audit;
 pub mod cases;
 pub mod digests;
 pub mod events;
+mod fragment;
 pub mod items;
 pub mod notifications;
 pub mod organisations;
@@ -19,6 +20,7 @@ pub mod text_search;
 pub mod two_factor;
 pub mod users;
 pub mod watchers;
+pub mod write_gate;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -26,6 +28,7 @@ use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub use text_search::{Fts5Form, Fts5Match, TsMatch, text_matches, tidy_search_index};
+pub use write_gate::{WriteGate, WriterTurn};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -137,6 +140,8 @@ pub type PooledConnection = r2d2::PooledConnection<Manager>;
 pub enum DbError {
     #[error("cannot open the database: {0}")]
     Pool(#[from] r2d2::PoolError),
+    #[error("cannot open the database: {0}")]
+    Connection(#[from] r2d2::Error),
     #[error("cannot apply migrations: {0}")]
     Migrations(String),
     #[error(transparent)]
@@ -248,32 +253,6 @@ pub fn lock_for_sealing(conn: &mut DbConnection) -> QueryResult<()> {
     match conn {
         DbConnection::Sqlite(c) => c.batch_execute(SQLITE_WRITE_LOCK),
         DbConnection::Postgres(c) => c.batch_execute(&format!("SELECT pg_advisory_xact_lock({space}, {key})")),
-    }
-}
-
-/// Where writers wait their turn. SQLite admits one writer at a time and makes the others
-/// retry, sleeping up to 100 ms between tries: under load a write could wait hundreds of
-/// milliseconds for a lock held a fraction of one. Writers of one process queue here instead,
-/// woken as soon as the one before commits; `busy_timeout` stays for other processes (the
-/// command line). PostgreSQL queues writers itself on the locks `lock_in` takes: no gate.
-/// The turns go in the order asked for (a fair lock): a writer that has just had its turn cannot
-/// take the next one ahead of those waiting, so no request waits many turns.
-/// Take the gate before a pooled connection, never while holding one.
-#[derive(Debug, Default)]
-pub struct WriteGate(Option<parking_lot::FairMutex<()>>);
-
-impl WriteGate {
-    pub fn for_url(url: &str) -> WriteGate {
-        match Backend::from_url(url) {
-            Backend::Sqlite => WriteGate(Some(parking_lot::FairMutex::new(()))),
-            Backend::Postgres => WriteGate(None),
-        }
-    }
-
-    /// Waits for this process's turn to write; the turn lasts as long as the guard. A writer
-    /// that panicked released nothing the database needs: its transaction rolled back.
-    pub fn enter(&self) -> Option<parking_lot::FairMutexGuard<'_, ()>> {
-        self.0.as_ref().map(parking_lot::FairMutex::lock)
     }
 }
 

@@ -1,11 +1,10 @@
 //! Full-text search on either backend: the condition a list adds for typed words, and the upkeep
 //! of SQLite's index. The words themselves are normalised by `domain::search`.
 
-use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping, is_aggregate};
 use diesel::prelude::*;
-use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{Bool, Text};
 
+use super::fragment::sql_expression;
 use super::{Db, DbConnection};
 
 /// The cases whose search text holds every word of `query` (as the start of a word), through
@@ -26,43 +25,6 @@ pub fn text_matches<QS>(
     }
 }
 
-/// Makes `$name` a condition on any table whose SQL `$walk` writes. A condition of its own
-/// rather than a raw SQL fragment: diesel prepares a statement holding a raw fragment anew each
-/// time (PostgreSQL then plans it again, about 1.4 ms of a 7 ms search), while a statement
-/// holding one of these is prepared once per connection and kept under its SQL (not its type:
-/// the SQL differs with the condition's fields).
-macro_rules! text_condition {
-    ($name:ident, |$this:ident, $out:ident| $walk:block) => {
-        impl QueryId for $name {
-            type QueryId = ();
-            const HAS_STATIC_QUERY_ID: bool = false;
-        }
-
-        impl Expression for $name {
-            type SqlType = Bool;
-        }
-
-        impl<QS> AppearsOnTable<QS> for $name {}
-
-        impl<QS> SelectableExpression<QS> for $name {}
-
-        impl ValidGrouping<()> for $name {
-            type IsAggregate = is_aggregate::Never;
-        }
-
-        impl<B> QueryFragment<B> for $name
-        where
-            B: diesel::backend::Backend + diesel::sql_types::HasSqlType<Text>,
-            String: diesel::serialize::ToSql<Text, B>,
-        {
-            fn walk_ast<'b>(&'b self, mut $out: AstPass<'_, 'b, B>) -> QueryResult<()> {
-                let $this = self;
-                $walk
-            }
-        }
-    };
-}
-
 /// PostgreSQL's full-text condition on a case.
 #[derive(Debug, Clone)]
 pub struct TsMatch {
@@ -72,7 +34,7 @@ pub struct TsMatch {
     pub organisation: Option<String>,
 }
 
-text_condition!(TsMatch, |this, out| {
+sql_expression!(TsMatch: Bool, |this, out| {
     out.push_sql("cases.search_vector @@ to_tsquery('simple', ");
     out.push_bind_param::<Text, _>(&this.words)?;
     out.push_sql(")");
@@ -101,7 +63,7 @@ pub enum Fts5Form {
     CaseIds,
 }
 
-text_condition!(Fts5Match, |this, out| {
+sql_expression!(Fts5Match: Bool, |this, out| {
     match this.form {
         Fts5Form::Table => out.push_sql("cases_fts MATCH "),
         Fts5Form::CaseIds => out.push_sql("cases.id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH "),

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::fragment::IdIn;
 use super::schema::{account_tokens, organisations, sessions, users};
 use super::{DbConnection, decode};
 use crate::domain::category::Category;
@@ -156,11 +157,10 @@ pub fn assignable_staff(conn: &mut DbConnection) -> QueryResult<Vec<(UserId, Str
 
 /// Whether `id` is an active staff member (a valid assignee).
 pub fn is_active_staff(conn: &mut DbConnection, id: UserId) -> QueryResult<bool> {
-    let staff_roles = [Role::Liaison.code(), Role::PlatformAdmin.code()];
     diesel::select(diesel::dsl::exists(
         users::table
             .filter(users::id.eq(id.0))
-            .filter(users::role.eq_any(staff_roles))
+            .filter(users::role.eq(Role::Liaison.code()).or(users::role.eq(Role::PlatformAdmin.code())))
             .filter(users::disabled_at.is_null()),
     ))
     .get_result(conn)
@@ -211,9 +211,8 @@ pub fn organisation_of(conn: &mut DbConnection, id: UserId) -> QueryResult<Optio
 
 /// Display names of the given users, in one query.
 pub fn names(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<std::collections::HashMap<UserId, String>> {
-    let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
-    let rows: Vec<(i64, String)> =
-        users::table.filter(users::id.eq_any(ids)).select((users::id, users::display_name)).load(conn)?;
+    let among = IdIn::new(conn, users::id, ids.iter().map(|id| id.0));
+    let rows: Vec<(i64, String)> = users::table.filter(among).select((users::id, users::display_name)).load(conn)?;
     Ok(rows.into_iter().map(|(id, name)| (UserId(id), name)).collect())
 }
 
@@ -230,9 +229,9 @@ pub fn active_liaisons(conn: &mut DbConnection) -> QueryResult<Vec<UserId>> {
 
 /// Those of `ids` who did not turn off emails of `kind`.
 pub fn wanting(conn: &mut DbConnection, ids: &[UserId], kind: NotificationKind) -> QueryResult<Vec<UserId>> {
-    let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    let among = IdIn::new(conn, users::id, ids.iter().map(|id| id.0));
     let wanted: Vec<i64> = users::table
-        .filter(users::id.eq_any(ids))
+        .filter(among)
         .filter(users::muted_notifications.not_like(format!("%,{},%", kind.code())))
         .order(users::id.asc())
         .select(users::id)
@@ -242,9 +241,9 @@ pub fn wanting(conn: &mut DbConnection, ids: &[UserId], kind: NotificationKind) 
 
 /// Those of `ids` who take case emails in a daily summary.
 pub fn daily_readers(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<UserId>> {
-    let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    let among = IdIn::new(conn, users::id, ids.iter().map(|id| id.0));
     let daily: Vec<i64> = users::table
-        .filter(users::id.eq_any(ids))
+        .filter(among)
         .filter(users::daily_digest.eq(true))
         .order(users::id.asc())
         .select(users::id)
@@ -333,9 +332,9 @@ pub fn password_hash(conn: &mut DbConnection, id: UserId) -> QueryResult<String>
 
 /// The enabled users among `ids`.
 pub fn active_among(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<UserId>> {
-    let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    let among = IdIn::new(conn, users::id, ids.iter().map(|id| id.0));
     let active: Vec<i64> = users::table
-        .filter(users::id.eq_any(ids))
+        .filter(among)
         .filter(users::disabled_at.is_null())
         .order(users::id.asc())
         .select(users::id)

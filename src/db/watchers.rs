@@ -49,7 +49,9 @@ pub fn watching(conn: &mut DbConnection, case: &Case, side: Side) -> QueryResult
         .into_boxed();
     let query = match side {
         Side::Partner => query.filter(users::organisation_id.eq(case.organisation_id.0)),
-        Side::Staff => query.filter(users::role.eq_any([Role::Liaison.code(), Role::PlatformAdmin.code()])),
+        Side::Staff => {
+            query.filter(users::role.eq(Role::Liaison.code()).or(users::role.eq(Role::PlatformAdmin.code())))
+        }
     };
     let rows: Vec<(i64, String)> = query.load(conn)?;
     Ok(rows.into_iter().map(|(id, name)| (UserId(id), name)).collect())

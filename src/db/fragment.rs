@@ -1,0 +1,103 @@
+//! SQL written by hand that diesel still keeps prepared.
+//!
+//! A raw SQL fragment (`diesel::dsl::sql`) makes diesel prepare its whole statement anew at
+//! every execution: SQLite parses and plans it again (a complex statement's planning can cost
+//! more than running it), PostgreSQL plans it again. A statement holding an expression declared
+//! with `sql_expression!` instead is prepared once per connection and kept under its SQL text
+//! (not its type: the text may differ with the expression's fields).
+
+/// Declares that the struct `$name` is an SQL expression of type `$sql_type`, usable on any
+/// table, whose SQL the block writes (`$this` is the struct, `$out` the `AstPass`).
+macro_rules! sql_expression {
+    ($name:ident: $sql_type:ty, |$this:ident, $out:ident| $walk:block) => {
+        impl diesel::query_builder::QueryId for $name {
+            type QueryId = ();
+            const HAS_STATIC_QUERY_ID: bool = false;
+        }
+
+        impl diesel::expression::Expression for $name {
+            type SqlType = $sql_type;
+        }
+
+        impl<QS> diesel::expression::AppearsOnTable<QS> for $name {}
+
+        impl<QS> diesel::expression::SelectableExpression<QS> for $name {}
+
+        impl diesel::expression::ValidGrouping<()> for $name {
+            type IsAggregate = diesel::expression::is_aggregate::Never;
+        }
+
+        impl<B> diesel::query_builder::QueryFragment<B> for $name
+        where
+            B: diesel::backend::Backend
+                + diesel::sql_types::HasSqlType<diesel::sql_types::Text>
+                + diesel::sql_types::HasSqlType<diesel::sql_types::BigInt>,
+            String: diesel::serialize::ToSql<diesel::sql_types::Text, B>,
+            i64: diesel::serialize::ToSql<diesel::sql_types::BigInt, B>,
+        {
+            fn walk_ast<'b>(&'b self, mut $out: diesel::query_builder::AstPass<'_, 'b, B>) -> diesel::QueryResult<()> {
+                let $this = self;
+                $walk
+            }
+        }
+    };
+}
+
+pub(crate) use sql_expression;
+
+/// `column IN (ids)`, in a statement kept prepared whatever the number of ids (`eq_any` writes
+/// one placeholder per id, and diesel prepares such a statement anew each time). The ids travel
+/// as one text value: a JSON array that SQLite's `json_each` reads, an array literal that
+/// PostgreSQL casts. No id, no row.
+pub struct IdIn<C> {
+    column: C,
+    ids: String,
+    postgres: bool,
+}
+
+impl<C> IdIn<C> {
+    pub fn new(conn: &super::DbConnection, column: C, ids: impl IntoIterator<Item = i64>) -> IdIn<C> {
+        let list = ids.into_iter().map(|id| id.to_string()).collect::<Vec<_>>().join(",");
+        let postgres = matches!(conn, super::DbConnection::Postgres(_));
+        let ids = if postgres { format!("{{{list}}}") } else { format!("[{list}]") };
+        IdIn { column, ids, postgres }
+    }
+}
+
+impl<C> diesel::query_builder::QueryId for IdIn<C> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<C> diesel::expression::Expression for IdIn<C> {
+    type SqlType = diesel::sql_types::Bool;
+}
+
+impl<C: diesel::expression::AppearsOnTable<QS>, QS> diesel::expression::AppearsOnTable<QS> for IdIn<C> {}
+
+impl<C: diesel::expression::SelectableExpression<QS>, QS> diesel::expression::SelectableExpression<QS> for IdIn<C> {}
+
+impl<C> diesel::expression::ValidGrouping<()> for IdIn<C> {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+
+impl<C, B> diesel::query_builder::QueryFragment<B> for IdIn<C>
+where
+    C: diesel::query_builder::QueryFragment<B>,
+    B: diesel::backend::Backend + diesel::sql_types::HasSqlType<diesel::sql_types::Text>,
+    String: diesel::serialize::ToSql<diesel::sql_types::Text, B>,
+{
+    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, B>) -> diesel::QueryResult<()> {
+        self.column.walk_ast(out.reborrow())?;
+        if self.postgres {
+            out.push_sql(" = ANY(CAST(");
+            out.push_bind_param::<diesel::sql_types::Text, _>(&self.ids)?;
+            out.push_sql(" AS BIGINT[]))");
+        } else {
+            out.push_sql(" IN (SELECT value FROM json_each(");
+            out.push_bind_param::<diesel::sql_types::Text, _>(&self.ids)?;
+            out.push_sql("))");
+        }
+        Ok(())
+    }
+}
