@@ -4,10 +4,12 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::fragment::Statement;
 use super::schema::{audit_head, audit_log, audit_pending, cases, organisations, users};
 use super::{Db, DbConnection};
 use crate::domain::audit::{AuditAction, AuditRecord, Break, Verifier};
 use crate::domain::ids::{CaseId, OrgId, UserId};
+use diesel::sql_types::{BigInt, Text, Untyped};
 
 /// What happened, by whom, about what: the caller's part of a record.
 #[derive(Debug, Clone, Copy)]
@@ -104,10 +106,11 @@ pub fn append(conn: &mut DbConnection, entry: &Entry<'_>) -> QueryResult<()> {
 /// the next number updates the head row first, which holds its lock until the transaction ends:
 /// the chain has no fork.
 fn chain(conn: &mut DbConnection, record: Unchained, sealed_from: Option<i64>) -> QueryResult<()> {
-    let (id, prev_hash): (i64, String) = diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
-        .set(audit_head::last_id.eq(audit_head::last_id + 1))
-        .returning((audit_head::last_id, audit_head::last_hash))
-        .get_result(conn)?;
+    let (id, prev_hash): (i64, String) = Statement::<(BigInt, Text)>::new(
+        &["UPDATE audit_head SET last_id = last_id + 1 WHERE id = 1 RETURNING last_id, last_hash"],
+        Vec::new(),
+    )
+    .get_result(conn)?;
     let record = chained(id, record, prev_hash);
     let hash = record.hash();
     diesel::insert_into(audit_log::table)
@@ -127,9 +130,7 @@ fn chain(conn: &mut DbConnection, record: Unchained, sealed_from: Option<i64>) -
             audit_log::sealed_from.eq(sealed_from),
         ))
         .execute(conn)?;
-    diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
-        .set(audit_head::last_hash.eq(&hash))
-        .execute(conn)?;
+    Statement::<Untyped>::new(&["UPDATE audit_head SET last_hash = ", " WHERE id = 1"], vec![hash]).execute(conn)?;
     Ok(())
 }
 

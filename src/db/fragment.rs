@@ -101,3 +101,51 @@ where
         Ok(())
     }
 }
+
+/// A whole statement written by hand, with text parameters, that diesel keeps prepared:
+/// `diesel::sql_query`, and every `diesel::update`, are prepared anew at each execution (on
+/// SQLite with the triggers they fire). `parts` go around the parameters, one more part than
+/// parameters; `ST` is the SQL type of the rows it returns.
+pub struct Statement<ST> {
+    parts: &'static [&'static str],
+    parameters: Vec<String>,
+    rows: std::marker::PhantomData<ST>,
+}
+
+impl<ST> Statement<ST> {
+    pub fn new(parts: &'static [&'static str], parameters: Vec<String>) -> Statement<ST> {
+        debug_assert_eq!(parts.len(), parameters.len() + 1, "one more part than parameters");
+        Statement { parts, parameters, rows: std::marker::PhantomData }
+    }
+}
+
+impl<ST> diesel::query_builder::QueryId for Statement<ST> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<ST: 'static> diesel::query_builder::Query for Statement<ST> {
+    type SqlType = ST;
+}
+
+impl<ST, Conn> diesel::RunQueryDsl<Conn> for Statement<ST> {}
+
+impl<ST, B> diesel::query_builder::QueryFragment<B> for Statement<ST>
+where
+    B: diesel::backend::Backend + diesel::sql_types::HasSqlType<diesel::sql_types::Text>,
+    String: diesel::serialize::ToSql<diesel::sql_types::Text, B>,
+{
+    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, B>) -> diesel::QueryResult<()> {
+        let mut parameters = self.parameters.iter();
+        for (n, part) in self.parts.iter().enumerate() {
+            if n > 0 {
+                let parameter = parameters
+                    .next()
+                    .ok_or_else(|| diesel::result::Error::QueryBuilderError("a statement lacks a parameter".into()))?;
+                out.push_bind_param::<diesel::sql_types::Text, _>(parameter)?;
+            }
+            out.push_sql(part);
+        }
+        Ok(())
+    }
+}

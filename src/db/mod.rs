@@ -204,8 +204,13 @@ mod locks {
     pub const CASES: i32 = 0x5053_0002;
 }
 
-/// A write that changes nothing: it takes SQLite's write lock, held until the transaction ends.
-const SQLITE_WRITE_LOCK: &str = "UPDATE organisations SET id = id WHERE 0";
+/// Takes SQLite's write lock, held until the transaction ends, with a write that changes nothing
+/// (in a statement kept prepared).
+fn write_lock(conn: &mut diesel::SqliteConnection) -> QueryResult<()> {
+    fragment::Statement::<diesel::sql_types::Untyped>::new(&["UPDATE organisations SET id = id WHERE 0"], Vec::new())
+        .execute(conn)
+        .map(drop)
+}
 
 /// Takes the database's write lock for anything at the start of a transaction that will write.
 pub fn lock_for_write(conn: &mut DbConnection) -> QueryResult<()> {
@@ -227,7 +232,7 @@ pub fn lock_for_write(conn: &mut DbConnection) -> QueryResult<()> {
 pub fn lock_in(conn: &mut DbConnection, scope: &WriteScope) -> QueryResult<()> {
     let (space, key) = locks::WRITERS;
     match (conn, scope) {
-        (DbConnection::Sqlite(c), _) => c.batch_execute(SQLITE_WRITE_LOCK),
+        (DbConnection::Sqlite(c), _) => write_lock(c),
         (DbConnection::Postgres(c), WriteScope::Everything) => {
             c.batch_execute(&format!("SELECT pg_advisory_xact_lock({space}, {key})"))
         }
@@ -251,7 +256,7 @@ pub fn lock_in(conn: &mut DbConnection, scope: &WriteScope) -> QueryResult<()> {
 pub fn lock_for_sealing(conn: &mut DbConnection) -> QueryResult<()> {
     let (space, key) = locks::SEALING;
     match conn {
-        DbConnection::Sqlite(c) => c.batch_execute(SQLITE_WRITE_LOCK),
+        DbConnection::Sqlite(c) => write_lock(c),
         DbConnection::Postgres(c) => c.batch_execute(&format!("SELECT pg_advisory_xact_lock({space}, {key})")),
     }
 }
