@@ -9,8 +9,10 @@ use super::{DbConnection, decode};
 use crate::domain::ids::UserId;
 use crate::domain::notification::TokenPurpose;
 
+/// A `None` is written as NULL rather than left to the column's default, so that the statement
+/// is the same whatever is empty and PostgreSQL keeps it prepared.
 #[derive(Insertable)]
-#[diesel(table_name = account_tokens)]
+#[diesel(table_name = account_tokens, treat_none_as_default_value = false)]
 struct TokenInsert<'a> {
     user_id: i64,
     purpose: &'a str,

@@ -123,8 +123,10 @@ impl TryFrom<CaseRow> for Case {
     }
 }
 
+/// A `None` is written as NULL rather than left to the column's default, so that the statement
+/// is the same whatever is empty and PostgreSQL keeps it prepared.
 #[derive(Insertable)]
-#[diesel(table_name = cases)]
+#[diesel(table_name = cases, treat_none_as_default_value = false)]
 struct CaseInsert<'a> {
     reference: &'a str,
     organisation_id: i64,

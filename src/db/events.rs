@@ -26,8 +26,10 @@ pub struct NewEvent<'a> {
     pub at: NaiveDateTime,
 }
 
+/// A `None` is written as NULL rather than left to the column's default, so that the statement
+/// is the same whatever is empty and PostgreSQL keeps it prepared.
 #[derive(Insertable)]
-#[diesel(table_name = case_events)]
+#[diesel(table_name = case_events, treat_none_as_default_value = false)]
 struct EventInsert<'a> {
     case_id: i64,
     actor_id: i64,
