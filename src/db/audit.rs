@@ -113,23 +113,22 @@ fn chain(conn: &mut DbConnection, record: Unchained, sealed_from: Option<i64>) -
     .get_result(conn)?;
     let record = chained(id, record, prev_hash);
     let hash = record.hash();
-    diesel::insert_into(audit_log::table)
-        .values((
-            audit_log::id.eq(record.id),
-            audit_log::at.eq(record.at),
-            audit_log::actor_id.eq(record.actor_id),
-            audit_log::organisation_id.eq(record.organisation_id),
-            audit_log::case_id.eq(record.case_id),
-            audit_log::subject_id.eq(record.subject_id),
-            audit_log::action.eq(&record.action),
-            audit_log::internal.eq(record.internal),
-            audit_log::detail.eq(&record.detail),
-            audit_log::address.eq(&record.address),
-            audit_log::prev_hash.eq(&record.prev_hash),
-            audit_log::hash.eq(&hash),
-            audit_log::sealed_from.eq(sealed_from),
-        ))
-        .execute(conn)?;
+    let row = (
+        audit_log::id.eq(record.id),
+        audit_log::at.eq(record.at),
+        audit_log::actor_id.eq(record.actor_id),
+        audit_log::organisation_id.eq(record.organisation_id),
+        audit_log::case_id.eq(record.case_id),
+        audit_log::subject_id.eq(record.subject_id),
+        audit_log::action.eq(&record.action),
+        audit_log::internal.eq(record.internal),
+        audit_log::detail.eq(&record.detail),
+        audit_log::address.eq(&record.address),
+        audit_log::prev_hash.eq(&record.prev_hash),
+        audit_log::hash.eq(&hash),
+        audit_log::sealed_from.eq(sealed_from),
+    );
+    super::on_backend!(conn, |c| diesel::insert_into(audit_log::table).values(&row).execute(c))?;
     Statement::<Untyped>::new(&["UPDATE audit_head SET last_hash = ", " WHERE id = 1"], vec![hash]).execute(conn)?;
     Ok(())
 }

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{cases, organisations, users};
-use super::{Db, DbConnection, decode};
+use super::{DbConnection, decode};
 use crate::domain::case_fields::{AgeBand, Ground, Urgency};
 use crate::domain::case_reference::CaseReference;
 use crate::domain::case_status::{CaseStatus, Clock};
@@ -178,61 +178,58 @@ pub fn insert(
     search.extend(case.partner_reference.clone());
     search.extend(case.items.iter().map(|item| item.locator.as_str().to_owned()));
     let search_text = crate::domain::search::normalise(&search.join(" "));
-    let id = diesel::insert_into(cases::table)
-        .values(CaseInsert {
-            reference: &reference,
-            organisation_id: organisation.0,
-            filed_by: filer.0,
-            status: CaseStatus::Submitted.code(),
-            category: case.category.code(),
-            urgency: case.urgency.code(),
-            priority: priority.code(),
-            ground: case.ground.code(),
-            explanation: &case.explanation,
-            age_band: case.age_band.code(),
-            partner_reference: case.partner_reference.as_deref(),
-            external_references: case.external_references.as_deref(),
-            authorities_involved: case.authorities_involved,
-            authorities_details: case.authorities_details.as_deref(),
-            good_faith_version: GOOD_FAITH_VERSION,
-            good_faith_at: now,
-            search_text: &search_text,
-            received_at: now,
-            updated_at: now,
-        })
-        .returning(cases::id)
-        .get_result(conn)
-        .map(CaseId)?;
+    let row = CaseInsert {
+        reference: &reference,
+        organisation_id: organisation.0,
+        filed_by: filer.0,
+        status: CaseStatus::Submitted.code(),
+        category: case.category.code(),
+        urgency: case.urgency.code(),
+        priority: priority.code(),
+        ground: case.ground.code(),
+        explanation: &case.explanation,
+        age_band: case.age_band.code(),
+        partner_reference: case.partner_reference.as_deref(),
+        external_references: case.external_references.as_deref(),
+        authorities_involved: case.authorities_involved,
+        authorities_details: case.authorities_details.as_deref(),
+        good_faith_version: GOOD_FAITH_VERSION,
+        good_faith_at: now,
+        search_text: &search_text,
+        received_at: now,
+        updated_at: now,
+    };
+    let id = super::on_backend!(conn, |c| {
+        diesel::insert_into(cases::table).values(&row).returning(cases::id).get_result(c).map(CaseId)
+    })?;
     super::search_terms::add(conn, &search_text)?;
     Ok((id, reference))
 }
 
-fn scoped(scope: Scope) -> cases::BoxedQuery<'static, Db> {
-    match scope {
-        Scope::Organisation(org) => cases::table.filter(cases::organisation_id.eq(org.0)).into_boxed(),
-        Scope::Everything => cases::table.into_boxed(),
-    }
-}
-
-/// The case with this reference if the reader's scope includes it; another organisation's case
-/// is exactly as absent as one that does not exist.
 /// The organisation a case belongs to.
 pub fn organisation_of(conn: &mut DbConnection, case: CaseId) -> QueryResult<OrgId> {
     cases::table.find(case.0).select(cases::organisation_id).first(conn).map(OrgId)
 }
 
+/// The case with this reference if the reader's scope includes it; another organisation's case
+/// is exactly as absent as one that does not exist.
 pub fn find_by_reference(
     conn: &mut DbConnection,
     reference: &CaseReference,
     scope: Scope,
 ) -> QueryResult<Option<Case>> {
-    scoped(scope)
-        .filter(cases::reference.eq(reference.as_str().to_owned()))
-        .select(CaseRow::as_select())
-        .first(conn)
-        .optional()?
-        .map(Case::try_from)
-        .transpose()
+    // Every case page and action asks this: on the backend's own connection, kept prepared.
+    let by_reference = cases::table.filter(cases::reference.eq(reference.as_str()));
+    let row: Option<CaseRow> = match scope {
+        Scope::Organisation(org) => {
+            let scoped = by_reference.filter(cases::organisation_id.eq(org.0));
+            super::on_backend!(conn, |c| scoped.select(CaseRow::as_select()).first(c).optional())?
+        }
+        Scope::Everything => {
+            super::on_backend!(conn, |c| by_reference.select(CaseRow::as_select()).first(c).optional())?
+        }
+    };
+    row.map(Case::try_from).transpose()
 }
 
 /// Moves a case from `from` to `to` and records the moments it marks (closing, reopening,

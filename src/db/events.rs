@@ -53,18 +53,18 @@ pub fn record(conn: &mut DbConnection, event: &NewEvent<'_>) -> QueryResult<i64>
         entry.detail = event.detail;
     }
     super::audit::append(conn, &entry)?;
-    diesel::insert_into(case_events::table)
-        .values(EventInsert {
-            case_id: event.case.0,
-            actor_id: event.actor.0,
-            kind: event.kind.code(),
-            internal: event.kind.is_internal(),
-            body: event.body,
-            detail: event.detail,
-            created_at: event.at,
-        })
-        .returning(case_events::id)
-        .get_result(conn)
+    let row = EventInsert {
+        case_id: event.case.0,
+        actor_id: event.actor.0,
+        kind: event.kind.code(),
+        internal: event.kind.is_internal(),
+        body: event.body,
+        detail: event.detail,
+        created_at: event.at,
+    };
+    super::on_backend!(conn, |c| {
+        diesel::insert_into(case_events::table).values(&row).returning(case_events::id).get_result(c)
+    })
 }
 
 /// One entry of a timeline with its author's name and role.

@@ -55,26 +55,25 @@ pub fn insert_all(conn: &mut DbConnection, case: CaseId, items: &[NewReportedIte
     // portable across the two backends through `MultiConnection`.
     let mut inserted = 0;
     for (item, position) in items.iter().zip(1..) {
-        inserted += diesel::insert_into(reported_items::table)
-            .values(ItemInsert {
-                case_id: case.0,
-                position,
-                locator_kind: item.locator.kind().code(),
-                locator: item.locator.as_str(),
-                content_type: item.content_type.code(),
-                seen_at: item.seen_at,
-            })
-            .execute(conn)?;
+        let row = ItemInsert {
+            case_id: case.0,
+            position,
+            locator_kind: item.locator.kind().code(),
+            locator: item.locator.as_str(),
+            content_type: item.content_type.code(),
+            seen_at: item.seen_at,
+        };
+        inserted += super::on_backend!(conn, |c| diesel::insert_into(reported_items::table).values(&row).execute(c))?;
     }
     Ok(inserted)
 }
 
 pub fn for_case(conn: &mut DbConnection, case: CaseId) -> QueryResult<Vec<ReportedItem>> {
-    let rows: Vec<ItemRow> = reported_items::table
+    let rows: Vec<ItemRow> = super::on_backend!(conn, |c| reported_items::table
         .filter(reported_items::case_id.eq(case.0))
         .order(reported_items::position.asc())
         .select(ItemRow::as_select())
-        .load(conn)?;
+        .load(c))?;
     rows.into_iter()
         .map(|row| {
             Ok(ReportedItem {

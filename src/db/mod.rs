@@ -33,16 +33,27 @@ pub use write_gate::{WriteGate, WriterTurn};
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
+/// Runs `$body` with the backend's own connection as `$c`, the same code compiled for each. A
+/// statement run through `MultiConnection` has its SQL written again at every execution; on the
+/// backend's own connection, a statically typed one is kept prepared by its type alone.
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Postgres($c) => $body,
+            $crate::db::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+pub use on_backend;
+
 /// Inserts many rows in one statement, on either backend: `MultiConnection` does not carry
 /// multi-row inserts, so the statement goes to the backend's own connection. Keep a chunk under
 /// SQLite's limit of 32,766 bound values.
 #[macro_export]
 macro_rules! insert_many {
     ($conn:expr, $table:expr, $rows:expr) => {
-        match $conn {
-            $crate::db::DbConnection::Postgres(c) => diesel::insert_into($table).values($rows).execute(c),
-            $crate::db::DbConnection::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
-        }
+        $crate::db::on_backend!($conn, |c| diesel::insert_into($table).values($rows).execute(c))
     };
 }
 pub use insert_many;

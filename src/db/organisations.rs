@@ -85,13 +85,12 @@ pub fn insert(conn: &mut DbConnection, new: &NewOrganisation<'_>) -> QueryResult
 }
 
 pub fn find(conn: &mut DbConnection, id: OrgId) -> QueryResult<Option<Organisation>> {
-    organisations::table
+    let row: Option<OrganisationRow> = super::on_backend!(conn, |c| organisations::table
         .find(id.0)
         .select(OrganisationRow::as_select())
-        .first(conn)
-        .optional()?
-        .map(Organisation::try_from)
-        .transpose()
+        .first(c)
+        .optional())?;
+    row.map(Organisation::try_from).transpose()
 }
 
 pub fn find_by_name(conn: &mut DbConnection, name: &str) -> QueryResult<Option<Organisation>> {

@@ -63,7 +63,7 @@ pub fn find_live(
     now: NaiveDateTime,
     idle: chrono::TimeDelta,
 ) -> QueryResult<Option<SessionUser>> {
-    let row: Option<SessionRow> = sessions::table
+    let query = sessions::table
         .inner_join(users::table.inner_join(organisations::table))
         .filter(sessions::token_hash.eq(token_hash))
         .filter(sessions::expires_at.gt(now))
@@ -88,9 +88,9 @@ pub fn find_live(
                 sessions::last_seen_at,
                 platform_policy::table.find(1).select(platform_policy::two_factor_everywhere).single_value(),
             ),
-        ))
-        .first(conn)
-        .optional()?;
+        ));
+    // Every request asks this: on the backend's own connection, kept prepared by its type.
+    let row: Option<SessionRow> = super::on_backend!(conn, |c| query.first(c).optional())?;
     let Some((user, (stage, second_factor_at, enrolled, organisation_requires, last_seen_at, everywhere))) = row else {
         return Ok(None);
     };

@@ -212,7 +212,8 @@ pub fn organisation_of(conn: &mut DbConnection, id: UserId) -> QueryResult<Optio
 /// Display names of the given users, in one query.
 pub fn names(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<std::collections::HashMap<UserId, String>> {
     let among = IdIn::new(conn, users::id, ids.iter().map(|id| id.0));
-    let rows: Vec<(i64, String)> = users::table.filter(among).select((users::id, users::display_name)).load(conn)?;
+    let rows: Vec<(i64, String)> =
+        super::on_backend!(conn, |c| users::table.filter(among).select((users::id, users::display_name)).load(c))?;
     Ok(rows.into_iter().map(|(id, name)| (UserId(id), name)).collect())
 }
 
