@@ -19,7 +19,7 @@ use super::{Backend, DbConnection, Manager};
 #[derive(Default)]
 pub struct WriteGate(Option<parking_lot::FairMutex<Writer>>);
 
-pub struct Writer {
+struct Writer {
     manager: Manager,
     /// Opened at the first write, and again after one that left it broken.
     conn: Option<DbConnection>,
