@@ -96,8 +96,9 @@ impl AppState {
     }
 
     /// For code already on a blocking thread (the background jobs): `work` runs once this
-    /// process's turn to write has come, on the writers' connection (SQLite, see `WriteGate`), or
-    /// with a pooled connection, waiting at most `wait` for it (PostgreSQL). `work` makes its own transaction when it needs one.
+    /// process's turn to write has come, on the writers' connection (SQLite, see `WriteGate`;
+    /// the wait for the turn has no limit), or with a pooled connection, waiting at most `wait`
+    /// for it (PostgreSQL). `work` makes its own transaction when it needs one.
     pub fn write_turn<T>(
         &self,
         wait: std::time::Duration,

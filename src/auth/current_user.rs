@@ -75,17 +75,15 @@ pub async fn lookup(request: &HttpRequest) -> Result<Option<SessionUser>, AppErr
     let state = web::Data::<AppState>::extract(request).await.map_err(|_| AppError::internal("no app state"))?;
     let token_hash = hash_token(&token);
     let idle = chrono::TimeDelta::minutes(state.settings.session_idle_minutes.max(1));
-    state
-        .db(move |conn| {
-            let now = crate::db::now();
-            let found = sessions::find_live(conn, &token_hash, now, idle)?;
-            // Keeping the idle clock costs a write, so at most one a minute per session.
-            if found.as_ref().is_some_and(|user| user.last_seen_at.is_none_or(|seen| seen < now - SEEN_EVERY)) {
-                sessions::touch(conn, &token_hash, now)?;
-            }
-            Ok(found)
-        })
-        .await
+    let now = crate::db::now();
+    let looked_up = token_hash.clone();
+    let found = state.db(move |conn| Ok(sessions::find_live(conn, &looked_up, now, idle)?)).await?;
+    // Keeping the idle clock costs a write, so at most one a minute per session; it takes its
+    // turn with the other writers.
+    if found.as_ref().is_some_and(|user| user.last_seen_at.is_none_or(|seen| seen < now - SEEN_EVERY)) {
+        state.tx(move |conn| Ok(sessions::touch(conn, &token_hash, now)?)).await?;
+    }
+    Ok(found)
 }
 
 /// How stale a session's `last_seen_at` may get before a request refreshes it.

@@ -25,7 +25,7 @@ pub async fn language(state: web::Data<AppState>, posted: Posted) -> Result<Http
     }
     .to_owned();
     let user = posted.user.user.user_id;
-    state.db(move |conn| Ok(users::set_locale(conn, user, Some(lang.code()))?)).await?;
+    state.tx(move |conn| Ok(users::set_locale(conn, user, Some(lang.code()))?)).await?;
     Ok(see_other(&back))
 }
 
