@@ -8,6 +8,7 @@ use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 
 use super::tokens::{constant_time_eq, hash_token};
+use crate::db::WriteScope;
 use crate::db::sessions::{self, SessionUser};
 use crate::domain::case_status::Side;
 use crate::domain::two_factor::SessionStage;
@@ -81,7 +82,7 @@ pub async fn lookup(request: &HttpRequest) -> Result<Option<SessionUser>, AppErr
     // Keeping the idle clock costs a write, so at most one a minute per session; it takes its
     // turn with the other writers.
     if found.as_ref().is_some_and(|user| user.last_seen_at.is_none_or(|seen| seen < now - SEEN_EVERY)) {
-        state.tx(move |conn| Ok(sessions::touch(conn, &token_hash, now)?)).await?;
+        state.tx_in(WriteScope::Session, move |conn| Ok(sessions::touch(conn, &token_hash, now)?)).await?;
     }
     Ok(found)
 }

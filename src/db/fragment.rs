@@ -47,9 +47,8 @@ pub(crate) use sql_expression;
 
 /// `column IN (ids)`, in a statement kept prepared whatever the number of ids (on SQLite
 /// `eq_any` writes one placeholder per id, and diesel prepares such a statement anew each time;
-/// on PostgreSQL it binds one array, as this does). The ids travel
-/// as one text value: a JSON array that SQLite's `json_each` reads, an array literal that
-/// PostgreSQL casts. No id, no row.
+/// on PostgreSQL it binds one array, as this does). The ids travel as one text value: a JSON
+/// array that SQLite's `json_each` reads, an array literal that PostgreSQL casts. No id, no row.
 pub struct IdIn<C> {
     column: C,
     ids: String,

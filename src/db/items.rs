@@ -51,8 +51,8 @@ struct ItemInsert<'a> {
 }
 
 pub fn insert_all(conn: &mut DbConnection, case: CaseId, items: &[NewReportedItem]) -> QueryResult<usize> {
-    // One statement per item: a case has at most a few dozen, and multi-row inserts are not
-    // portable across the two backends through `MultiConnection`.
+    // One statement per item, kept prepared (a multi-row insert is prepared anew at each
+    // execution): a case has at most a few dozen.
     let mut inserted = 0;
     for (item, position) in items.iter().zip(1..) {
         let row = ItemInsert {

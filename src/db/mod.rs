@@ -202,6 +202,8 @@ pub enum WriteScope {
     Case(String),
     /// A case being filed: it waits only for `Everything`'s writers.
     NewCase,
+    /// One session's own row (its idle clock): it waits only for `Everything`'s writers.
+    Session,
 }
 
 /// The PostgreSQL advisory locks writers take, as `(space, key)` pairs of the two-number form.
@@ -247,7 +249,7 @@ pub fn lock_in(conn: &mut DbConnection, scope: &WriteScope) -> QueryResult<()> {
         (DbConnection::Postgres(c), WriteScope::Everything) => {
             c.batch_execute(&format!("SELECT pg_advisory_xact_lock({space}, {key})"))
         }
-        (DbConnection::Postgres(c), WriteScope::NewCase) => {
+        (DbConnection::Postgres(c), WriteScope::NewCase | WriteScope::Session) => {
             c.batch_execute(&format!("SELECT pg_advisory_xact_lock_shared({space}, {key})"))
         }
         (DbConnection::Postgres(c), WriteScope::Case(reference)) => {

@@ -209,11 +209,16 @@ pub fn organisation_of(conn: &mut DbConnection, id: UserId) -> QueryResult<Optio
     users::table.find(id.0).select(users::organisation_id).first(conn).optional().map(|o| o.map(OrgId))
 }
 
+/// `users.id` is one of `ids`, in a statement kept prepared however many they are.
+fn among(conn: &DbConnection, ids: &[UserId]) -> IdIn<users::id> {
+    IdIn::new(conn, users::id, ids.iter().map(|id| id.0))
+}
+
 /// Display names of the given users, in one query.
 pub fn names(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<std::collections::HashMap<UserId, String>> {
-    let among = IdIn::new(conn, users::id, ids.iter().map(|id| id.0));
+    let listed = among(conn, ids);
     let rows: Vec<(i64, String)> =
-        super::on_backend!(conn, |c| users::table.filter(among).select((users::id, users::display_name)).load(c))?;
+        super::on_backend!(conn, |c| users::table.filter(listed).select((users::id, users::display_name)).load(c))?;
     Ok(rows.into_iter().map(|(id, name)| (UserId(id), name)).collect())
 }
 
@@ -230,9 +235,9 @@ pub fn active_liaisons(conn: &mut DbConnection) -> QueryResult<Vec<UserId>> {
 
 /// Those of `ids` who did not turn off emails of `kind`.
 pub fn wanting(conn: &mut DbConnection, ids: &[UserId], kind: NotificationKind) -> QueryResult<Vec<UserId>> {
-    let among = IdIn::new(conn, users::id, ids.iter().map(|id| id.0));
+    let listed = among(conn, ids);
     let wanted: Vec<i64> = users::table
-        .filter(among)
+        .filter(listed)
         .filter(users::muted_notifications.not_like(format!("%,{},%", kind.code())))
         .order(users::id.asc())
         .select(users::id)
@@ -242,9 +247,9 @@ pub fn wanting(conn: &mut DbConnection, ids: &[UserId], kind: NotificationKind) 
 
 /// Those of `ids` who take case emails in a daily summary.
 pub fn daily_readers(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<UserId>> {
-    let among = IdIn::new(conn, users::id, ids.iter().map(|id| id.0));
+    let listed = among(conn, ids);
     let daily: Vec<i64> = users::table
-        .filter(among)
+        .filter(listed)
         .filter(users::daily_digest.eq(true))
         .order(users::id.asc())
         .select(users::id)
@@ -333,9 +338,9 @@ pub fn password_hash(conn: &mut DbConnection, id: UserId) -> QueryResult<String>
 
 /// The enabled users among `ids`.
 pub fn active_among(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<UserId>> {
-    let among = IdIn::new(conn, users::id, ids.iter().map(|id| id.0));
+    let listed = among(conn, ids);
     let active: Vec<i64> = users::table
-        .filter(among)
+        .filter(listed)
         .filter(users::disabled_at.is_null())
         .order(users::id.asc())
         .select(users::id)
