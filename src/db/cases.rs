@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::fragment::{CodeIs, Limit, sql_expression};
 use super::schema::{cases, organisations, users};
 use super::{DbConnection, decode};
 use crate::domain::case_fields::{AgeBand, Ground, Urgency};
@@ -218,15 +219,17 @@ pub fn find_by_reference(
     reference: &CaseReference,
     scope: Scope,
 ) -> QueryResult<Option<Case>> {
-    // Every case page and action asks this: on the backend's own connection, kept prepared.
+    // Every case page and action asks this: on the backend's own connection, kept prepared,
+    // and without a LIMIT (a reference is unique), whose bound value would keep PostgreSQL
+    // planning the statement again (see `fragment::Limit`).
     let by_reference = cases::table.filter(cases::reference.eq(reference.as_str()));
     let row: Option<CaseRow> = match scope {
         Scope::Organisation(org) => {
             let scoped = by_reference.filter(cases::organisation_id.eq(org.0));
-            super::on_backend!(conn, |c| scoped.select(CaseRow::as_select()).first(c).optional())?
+            super::on_backend!(conn, |c| scoped.select(CaseRow::as_select()).get_result(c).optional())?
         }
         Scope::Everything => {
-            super::on_backend!(conn, |c| by_reference.select(CaseRow::as_select()).first(c).optional())?
+            super::on_backend!(conn, |c| by_reference.select(CaseRow::as_select()).get_result(c).optional())?
         }
     };
     row.map(Case::try_from).transpose()
@@ -360,8 +363,8 @@ macro_rules! filtered {
         }
         match $filter.status {
             StatusFilter::Any => {}
-            StatusFilter::Open => query = query.filter(cases::is_open.eq(true)),
-            StatusFilter::One(status) => query = query.filter(cases::status.eq(status.code())),
+            StatusFilter::Open => query = query.filter(OpenCases),
+            StatusFilter::One(status) => query = query.filter(CodeIs::new(cases::status, status.code())),
         }
         if let Some(category) = $filter.category {
             query = query.filter(cases::category.eq(category.code()));
@@ -383,6 +386,14 @@ macro_rules! filtered {
         query
     }};
 }
+
+// `is_open = TRUE` written out, for the planner to know how few cases that is (see `CodeIs`).
+struct OpenCases;
+
+sql_expression!(OpenCases: diesel::sql_types::Bool, |_this, out| {
+    out.push_sql("cases.is_open = TRUE");
+    Ok(())
+});
 
 /// The columns of a `SummaryRow`.
 macro_rules! summary_columns {
@@ -453,7 +464,7 @@ pub fn list(
             if let Some(after) = filter.after {
                 query = query.filter(cases_fts::rowid.lt(after.id.0));
             }
-            query.order(cases_fts::rowid.desc()).select(summary_columns!()).limit(page_size + 1).load(conn)?
+            Limit::new(query.order(cases_fts::rowid.desc()).select(summary_columns!()), page_size + 1).load(conn)?
         }
         _ => {
             let mut query = filtered!(
@@ -483,7 +494,7 @@ pub fn list(
                 // Most urgent first, and within a priority the one waiting longest.
                 Sort::Urgency => query.order((cases::priority.asc(), cases::id.asc())),
             };
-            query.select(summary_columns!()).limit(page_size + 1).load(conn)?
+            Limit::new(query.select(summary_columns!()), page_size + 1).load(conn)?
         }
     };
     let more = rows.len() as i64 > page_size;

@@ -85,10 +85,11 @@ pub fn insert(conn: &mut DbConnection, new: &NewOrganisation<'_>) -> QueryResult
 }
 
 pub fn find(conn: &mut DbConnection, id: OrgId) -> QueryResult<Option<Organisation>> {
+    // By its key, so without a LIMIT (see `fragment::Limit`).
     let row: Option<OrganisationRow> = super::on_backend!(conn, |c| organisations::table
         .find(id.0)
         .select(OrganisationRow::as_select())
-        .first(c)
+        .get_result(c)
         .optional())?;
     row.map(Organisation::try_from).transpose()
 }

@@ -89,8 +89,9 @@ pub fn find_live(
                 platform_policy::table.find(1).select(platform_policy::two_factor_everywhere).single_value(),
             ),
         ));
-    // Every request asks this: on the backend's own connection, kept prepared by its type.
-    let row: Option<SessionRow> = super::on_backend!(conn, |c| query.first(c).optional())?;
+    // Every request asks this: on the backend's own connection, kept prepared by its type, and
+    // without a LIMIT (the token is the key; see `fragment::Limit`).
+    let row: Option<SessionRow> = super::on_backend!(conn, |c| query.get_result(c).optional())?;
     let Some((user, (stage, second_factor_at, enrolled, organisation_requires, last_seen_at, everywhere))) = row else {
         return Ok(None);
     };
