@@ -15,6 +15,13 @@ fn references_in(body: &str) -> Vec<String> {
         .collect()
 }
 
+/// The table row that lists the case `reference`.
+fn row_of<'a>(body: &'a str, reference: &str) -> &'a str {
+    let at = body.find(&format!("/cases/{reference}\"")).expect("the case is listed");
+    let start = body[..at].rfind("<tr").unwrap();
+    &body[start..at + body[at..].find("</tr>").unwrap()]
+}
+
 async fn pages_follow_each_other_without_gaps_or_repeats(app: TestApp) {
     let cast = app.cast();
     let mut alice = app.sign_in(&cast.alice).await;
@@ -127,6 +134,14 @@ async fn filters_and_search_narrow_the_list(app: TestApp) {
     lea.post(&format!("/cases/{doxxing}/assign"), &[("assignee", "me")]).await;
     assert_eq!(references_in(&lea.get("/cases?assignee=me").await.body), vec![doxxing.clone()]);
     assert_eq!(references_in(&lea.get("/cases?status=in_review").await.body), vec![doxxing.clone()]);
+    // A found case shows its organisation and assignee as a listed one does.
+    for path in ["/cases?q=home", "/cases?q=home&sort=urgency", &format!("/cases?q=home&organisation={org_a}")] {
+        let found = lea.get(path).await.body;
+        let row = row_of(&found, &doxxing);
+        assert!(row.contains("Alpha Helpline") && row.contains("lea@platform.test"), "{path}: {row}");
+    }
+    let found = alice.get("/cases?q=home").await.body;
+    assert!(row_of(&found, &doxxing).contains("lea@platform.test"));
     assert_eq!(references_in(&lea.get("/cases?assignee=none").await.body).len(), 3);
     assert_eq!(lea.get("/cases?assignee=someone").await.status, 400);
 

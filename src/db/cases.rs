@@ -395,9 +395,27 @@ sql_expression!(OpenCases: diesel::sql_types::Bool, |_this, out| {
     Ok(())
 });
 
-/// The columns of a `SummaryRow`.
+// A found case's organisation and assignee, read for the rows of the page only: joined,
+// PostgreSQL joins every match of a search (a scan of the small organisations table for each)
+// before it sorts them and keeps a page. A list read in order from an index joins them.
+struct OrganisationName;
+
+sql_expression!(OrganisationName: diesel::sql_types::Text, |_this, out| {
+    out.push_sql("(SELECT name FROM organisations WHERE organisations.id = cases.organisation_id)");
+    Ok(())
+});
+
+struct AssigneeName;
+
+sql_expression!(AssigneeName: diesel::sql_types::Nullable<diesel::sql_types::Text>, |_this, out| {
+    out.push_sql("(SELECT display_name FROM users WHERE users.id = cases.assignee_id)");
+    Ok(())
+});
+
+/// The columns of a `SummaryRow`, with the expressions of the organisation's and the
+/// assignee's names.
 macro_rules! summary_columns {
-    () => {
+    ($organisation:expr, $assignee:expr) => {
         (
             cases::id,
             cases::reference,
@@ -405,12 +423,35 @@ macro_rules! summary_columns {
             cases::category,
             cases::urgency,
             cases::priority,
-            organisations::name,
-            users::display_name.nullable(),
+            $organisation,
+            $assignee,
             cases::received_at,
             cases::updated_at,
         )
     };
+}
+
+/// A list's order, from `after` on (keyset pagination).
+macro_rules! in_order {
+    ($query:expr, $filter:expr) => {{
+        let mut query = $query;
+        match ($filter.sort, $filter.after) {
+            (Sort::Newest, Some(after)) => query = query.filter(cases::id.lt(after.id.0)),
+            (Sort::Urgency, Some(after)) => {
+                query = query.filter(
+                    cases::priority
+                        .gt(after.priority.code())
+                        .or(cases::priority.eq(after.priority.code()).and(cases::id.gt(after.id.0))),
+                )
+            }
+            (_, None) => {}
+        }
+        match $filter.sort {
+            Sort::Newest => query.order(cases::id.desc()),
+            // Most urgent first, and within a priority the one waiting longest.
+            Sort::Urgency => query.order((cases::priority.asc(), cases::id.asc())),
+        }
+    }};
 }
 
 /// One page of cases in the reader's scope, plus whether another page follows.
@@ -452,11 +493,7 @@ pub fn list(
         // stops at a page, however many cases in the database hold the words.
         Some(words) if on_sqlite && filter.sort == Sort::Newest => {
             let mut query = filtered!(
-                cases_fts::table
-                    .inner_join(cases::table.on(cases::id.eq(cases_fts::rowid)))
-                    .inner_join(organisations::table.on(organisations::id.eq(cases::organisation_id)))
-                    .left_join(users::table.on(cases::assignee_id.eq(users::id.nullable())))
-                    .into_boxed(),
+                cases_fts::table.inner_join(cases::table.on(cases::id.eq(cases_fts::rowid))).into_boxed(),
                 scope,
                 filter
             )
@@ -464,10 +501,22 @@ pub fn list(
             if let Some(after) = filter.after {
                 query = query.filter(cases_fts::rowid.lt(after.id.0));
             }
-            Limit::new(query.order(cases_fts::rowid.desc()).select(summary_columns!()), page_size + 1).load(conn)?
+            let columns = summary_columns!(OrganisationName, AssigneeName);
+            Limit::new(query.order(cases_fts::rowid.desc()).select(columns), page_size + 1).load(conn)?
         }
-        _ => {
-            let mut query = filtered!(
+        // Other searches: every match is found, then sorted.
+        Some(words) => {
+            let query = filtered!(cases::table.into_boxed(), scope, filter).filter(super::text_matches(
+                conn,
+                words,
+                search_organisation,
+            ));
+            Limit::new(in_order!(query, filter).select(summary_columns!(OrganisationName, AssigneeName)), page_size + 1)
+                .load(conn)?
+        }
+        // Lists: read in order from an index, a page and no more.
+        None => {
+            let query = filtered!(
                 cases::table
                     .inner_join(organisations::table)
                     .left_join(users::table.on(cases::assignee_id.eq(users::id.nullable())))
@@ -475,26 +524,8 @@ pub fn list(
                 scope,
                 filter
             );
-            if let Some(words) = &words {
-                query = query.filter(super::text_matches(conn, words, search_organisation));
-            }
-            match (filter.sort, filter.after) {
-                (Sort::Newest, Some(after)) => query = query.filter(cases::id.lt(after.id.0)),
-                (Sort::Urgency, Some(after)) => {
-                    query = query.filter(
-                        cases::priority
-                            .gt(after.priority.code())
-                            .or(cases::priority.eq(after.priority.code()).and(cases::id.gt(after.id.0))),
-                    )
-                }
-                (_, None) => {}
-            }
-            query = match filter.sort {
-                Sort::Newest => query.order(cases::id.desc()),
-                // Most urgent first, and within a priority the one waiting longest.
-                Sort::Urgency => query.order((cases::priority.asc(), cases::id.asc())),
-            };
-            Limit::new(query.select(summary_columns!()), page_size + 1).load(conn)?
+            let columns = summary_columns!(organisations::name, users::display_name.nullable());
+            Limit::new(in_order!(query, filter).select(columns), page_size + 1).load(conn)?
         }
     };
     let more = rows.len() as i64 > page_size;
