@@ -212,6 +212,23 @@ pub fn organisation_of(conn: &mut DbConnection, case: CaseId) -> QueryResult<Org
     cases::table.find(case.0).select(cases::organisation_id).first(conn).map(OrgId)
 }
 
+/// The row of `columns` of the case with this reference, if `scope` includes it. Every case page
+/// and action asks this: on the backend's own connection, kept prepared, and without a LIMIT (a
+/// reference is unique), whose bound value would keep PostgreSQL planning the statement again
+/// (see `fragment::Limit`).
+macro_rules! by_reference {
+    ($conn:expr, $reference:expr, $scope:expr, $columns:expr) => {{
+        let by_reference = cases::table.filter(cases::reference.eq($reference.as_str()));
+        match $scope {
+            Scope::Organisation(org) => {
+                let scoped = by_reference.filter(cases::organisation_id.eq(org.0));
+                super::on_backend!($conn, |c| scoped.select($columns).get_result(c).optional())
+            }
+            Scope::Everything => super::on_backend!($conn, |c| by_reference.select($columns).get_result(c).optional()),
+        }
+    }};
+}
+
 /// The case with this reference if the reader's scope includes it; another organisation's case
 /// is exactly as absent as one that does not exist.
 pub fn find_by_reference(
@@ -219,20 +236,32 @@ pub fn find_by_reference(
     reference: &CaseReference,
     scope: Scope,
 ) -> QueryResult<Option<Case>> {
-    // Every case page and action asks this: on the backend's own connection, kept prepared,
-    // and without a LIMIT (a reference is unique), whose bound value would keep PostgreSQL
-    // planning the statement again (see `fragment::Limit`).
-    let by_reference = cases::table.filter(cases::reference.eq(reference.as_str()));
-    let row: Option<CaseRow> = match scope {
-        Scope::Organisation(org) => {
-            let scoped = by_reference.filter(cases::organisation_id.eq(org.0));
-            super::on_backend!(conn, |c| scoped.select(CaseRow::as_select()).get_result(c).optional())?
-        }
-        Scope::Everything => {
-            super::on_backend!(conn, |c| by_reference.select(CaseRow::as_select()).get_result(c).optional())?
-        }
-    };
+    let row: Option<CaseRow> = by_reference!(conn, reference, scope, CaseRow::as_select())?;
     row.map(Case::try_from).transpose()
+}
+
+/// The names a case page shows beside the case.
+#[derive(Debug, Clone)]
+pub struct CaseNames {
+    pub organisation: String,
+    /// Empty once retention has deleted the person.
+    pub filer: String,
+    pub assignee: Option<String>,
+}
+
+/// Like `find_by_reference`, with the names of the case's organisation, filer and assignee,
+/// in the same statement.
+pub fn find_with_names(
+    conn: &mut DbConnection,
+    reference: &CaseReference,
+    scope: Scope,
+) -> QueryResult<Option<(Case, CaseNames)>> {
+    let row: Option<(CaseRow, String, Option<String>, Option<String>)> =
+        by_reference!(conn, reference, scope, (CaseRow::as_select(), OrganisationName, FilerName, AssigneeName))?;
+    row.map(|(case, organisation, filer, assignee)| {
+        Ok((Case::try_from(case)?, CaseNames { organisation, filer: filer.unwrap_or_default(), assignee }))
+    })
+    .transpose()
 }
 
 /// Moves a case from `from` to `to` and records the moments it marks (closing, reopening,
@@ -406,6 +435,13 @@ sql_expression!(OrganisationName: diesel::sql_types::Text, |_this, out| {
 });
 
 struct AssigneeName;
+
+struct FilerName;
+
+sql_expression!(FilerName: diesel::sql_types::Nullable<diesel::sql_types::Text>, |_this, out| {
+    out.push_sql("(SELECT display_name FROM users WHERE users.id = cases.filed_by)");
+    Ok(())
+});
 
 sql_expression!(AssigneeName: diesel::sql_types::Nullable<diesel::sql_types::Text>, |_this, out| {
     out.push_sql("(SELECT display_name FROM users WHERE users.id = cases.assignee_id)");

@@ -2,8 +2,6 @@
 //! timeline. A staff member's view is itself recorded. Other case routes re-render this page
 //! with an error in place when they refuse something.
 
-use std::collections::HashMap;
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -11,11 +9,12 @@ use askama::Template;
 use super::load_visible;
 use crate::auth::current_user::CurrentUser;
 use crate::db::attachments::{self, Attachment};
-use crate::db::cases::Case;
+use crate::db::cases::{self, Case, CaseNames};
 use crate::db::events::{self, EventKind, NewEvent, TimelineEntry};
 use crate::db::items::{self, ReportedItem};
-use crate::db::{self, organisations, users, watchers};
+use crate::db::{self, users, watchers};
 use crate::domain::case_fields::Urgency;
+use crate::domain::case_reference::CaseReference;
 use crate::domain::case_status::Action;
 use crate::domain::ids::UserId;
 use crate::domain::new_case::FieldErrors;
@@ -189,8 +188,7 @@ impl ShowTemplate<'_> {
 
 struct Loaded {
     case: Case,
-    organisation: String,
-    names: HashMap<UserId, String>,
+    names: CaseNames,
     items: Vec<ReportedItem>,
     timeline: Vec<TimelineEntry>,
     hidden_views: usize,
@@ -238,17 +236,14 @@ pub async fn render_case(
     let folded = !feedback.all_views;
     let loaded = state
         .db(move |conn| {
-            let case = load_visible(conn, &viewer, &reference)?;
-            let organisation = organisations::find(conn, case.organisation_id)?.map(|o| o.name).unwrap_or_default();
-            let mut people = vec![case.filed_by];
-            people.extend(case.assignee_id);
-            let names = users::names(conn, &people)?;
+            let reference = CaseReference::parse(&reference).ok_or(AppError::NotFound)?;
+            let (case, names) = cases::find_with_names(conn, &reference, viewer.scope())?.ok_or(AppError::NotFound)?;
             let items = items::for_case(conn, case.id)?;
             let (timeline, hidden_views) = events::timeline(conn, case.id, viewer.audience(), folded)?;
             let staff = if viewer.user.role.is_staff() { users::assignable_staff(conn)? } else { Vec::new() };
             let watchers = watchers::watching(conn, &case, viewer.side())?;
             let attachments = attachments::for_case(conn, case.id, viewer.audience())?;
-            Ok(Loaded { case, organisation, names, items, timeline, hidden_views, staff, watchers, attachments })
+            Ok(Loaded { case, names, items, timeline, hidden_views, staff, watchers, attachments })
         })
         .await?;
     let actions = if loaded.case.anonymised_at.is_some() {
@@ -259,9 +254,9 @@ pub async fn render_case(
     let status = feedback.status.unwrap_or(StatusCode::OK);
     let template = ShowTemplate {
         page: Page::for_user(state, &user, "cases"),
-        filer: loaded.names.get(&loaded.case.filed_by).cloned().unwrap_or_default(),
-        assignee: loaded.case.assignee_id.and_then(|id| loaded.names.get(&id).cloned()),
-        organisation: loaded.organisation,
+        filer: loaded.names.filer,
+        assignee: loaded.names.assignee,
+        organisation: loaded.names.organisation,
         items: loaded.items,
         hidden_views: loaded.hidden_views,
         timeline: loaded.timeline,
