@@ -125,7 +125,7 @@ impl ManageConnection for Manager {
                 conn.set_instrumentation(counting);
                 conn.batch_execute(
                     "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA busy_timeout = 5000;",
+                     PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(conn))
