@@ -396,10 +396,10 @@ macro_rules! filtered {
             StatusFilter::One(status) => query = query.filter(CodeIs::new(cases::status, status.code())),
         }
         if let Some(category) = $filter.category {
-            query = query.filter(cases::category.eq(category.code()));
+            query = query.filter(CodeIs::new(cases::category, category.code()));
         }
         if let Some(urgency) = $filter.urgency {
-            query = query.filter(cases::urgency.eq(urgency.code()));
+            query = query.filter(CodeIs::new(cases::urgency, urgency.code()));
         }
         match $filter.assignee {
             Some(AssigneeFilter::Unassigned) => query = query.filter(cases::assignee_id.is_null()),
