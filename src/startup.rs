@@ -28,7 +28,7 @@ pub struct AppState {
     /// This instance's request counts and latencies, for `/metrics`.
     pub metrics: crate::metrics::Metrics,
     /// The staff lists' filter choices, read at most every few seconds.
-    pub choices: crate::routes::cases::choices::ChoicesCache,
+    pub choices: std::sync::Arc<crate::routes::cases::choices::ChoicesCache>,
     /// Where this process's writers queue for the database (SQLite).
     pub write_gate: std::sync::Arc<db::WriteGate>,
     /// Where password hashes and checks take turns.

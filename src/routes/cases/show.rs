@@ -12,7 +12,7 @@ use crate::db::attachments::{self, Attachment};
 use crate::db::cases::{self, Case, CaseNames};
 use crate::db::events::{self, EventKind, NewEvent, TimelineEntry};
 use crate::db::items::{self, ReportedItem};
-use crate::db::{self, users, watchers};
+use crate::db::{self, watchers};
 use crate::domain::case_fields::Urgency;
 use crate::domain::case_reference::CaseReference;
 use crate::domain::case_status::Action;
@@ -234,13 +234,22 @@ pub async fn render_case(
     }
     let viewer = user.clone();
     let folded = !feedback.all_views;
+    let choices = state.choices.clone();
     let loaded = state
         .db(move |conn| {
             let reference = CaseReference::parse(&reference).ok_or(AppError::NotFound)?;
             let (case, names) = cases::find_with_names(conn, &reference, viewer.scope())?.ok_or(AppError::NotFound)?;
             let items = items::for_case(conn, case.id)?;
             let (timeline, hidden_views) = events::timeline(conn, case.id, viewer.audience(), folded)?;
-            let staff = if viewer.user.role.is_staff() { users::assignable_staff(conn)? } else { Vec::new() };
+            // Whom the case can be assigned to: the staff lists' choices (the assignment itself is
+            // checked against the database).
+            let staff = match viewer.user.role.is_staff() {
+                false => Vec::new(),
+                true => match choices.fresh() {
+                    Some(fresh) => fresh.staff.clone(),
+                    None => choices.refresh(conn)?.staff.clone(),
+                },
+            };
             let watchers = watchers::watching(conn, &case, viewer.side())?;
             let attachments = attachments::for_case(conn, case.id, viewer.audience())?;
             Ok(Loaded { case, names, items, timeline, hidden_views, staff, watchers, attachments })
