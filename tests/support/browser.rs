@@ -19,10 +19,29 @@ pub struct Browser {
 }
 
 impl Drop for Browser {
+    /// Ends the WebDriver session first, so that chromedriver closes Chromium: killed alone,
+    /// chromedriver would leave Chromium's processes running after the test.
     fn drop(&mut self) {
+        if !self.session.is_empty() {
+            let _ = end_session(&self.base, &self.session);
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// `DELETE /session/{id}`, synchronously (a `Drop` cannot wait on the async client).
+fn end_session(base: &str, session: &str) -> std::io::Result<()> {
+    use std::io::{Read, Write};
+    let address = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(
+        stream,
+        "DELETE /session/{session} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )?;
+    // chromedriver answers once Chromium has quit.
+    stream.read_to_end(&mut Vec::new()).map(|_| ())
 }
 
 fn free_port() -> u16 {
