@@ -1,7 +1,7 @@
-//! The organisations and staff a staff list can be narrowed to: read from the database at most
-//! every `FRESH_FOR`, not on every page (a queue page would otherwise read and write out two
-//! hundred organisations each time). Only filter choices come from here; every permission and
-//! every assignment is checked against the database.
+//! The organisations and staff a staff list can be narrowed to, and whom a case page offers to
+//! assign: read from the database at most every `FRESH_FOR`, not on every page (a queue page
+//! would otherwise read and write out two hundred organisations each time). Only choices come
+//! from here; every permission and every assignment is checked against the database.
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
