@@ -257,7 +257,7 @@ pub fn find_with_names(
     scope: Scope,
 ) -> QueryResult<Option<(Case, CaseNames)>> {
     let row: Option<(CaseRow, String, Option<String>, Option<String>)> =
-        by_reference!(conn, reference, scope, (CaseRow::as_select(), OrganisationName, FilerName, AssigneeName))?;
+        by_reference!(conn, reference, scope, (CaseRow::as_select(), OrganisationName, FILER_NAME, ASSIGNEE_NAME))?;
     row.map(|(case, organisation, filer, assignee)| {
         Ok((Case::try_from(case)?, CaseNames { organisation, filer: filer.unwrap_or_default(), assignee }))
     })
@@ -434,17 +434,18 @@ sql_expression!(OrganisationName: diesel::sql_types::Text, |_this, out| {
     Ok(())
 });
 
-struct AssigneeName;
+/// The display name of the person a column of the case names; none once retention deleted them.
+struct PersonName {
+    column: &'static str,
+}
 
-struct FilerName;
+const FILER_NAME: PersonName = PersonName { column: "filed_by" };
+const ASSIGNEE_NAME: PersonName = PersonName { column: "assignee_id" };
 
-sql_expression!(FilerName: diesel::sql_types::Nullable<diesel::sql_types::Text>, |_this, out| {
-    out.push_sql("(SELECT display_name FROM users WHERE users.id = cases.filed_by)");
-    Ok(())
-});
-
-sql_expression!(AssigneeName: diesel::sql_types::Nullable<diesel::sql_types::Text>, |_this, out| {
-    out.push_sql("(SELECT display_name FROM users WHERE users.id = cases.assignee_id)");
+sql_expression!(PersonName: diesel::sql_types::Nullable<diesel::sql_types::Text>, |this, out| {
+    out.push_sql("(SELECT display_name FROM users WHERE users.id = cases.");
+    out.push_sql(this.column);
+    out.push_sql(")");
     Ok(())
 });
 
@@ -537,7 +538,7 @@ pub fn list(
             if let Some(after) = filter.after {
                 query = query.filter(cases_fts::rowid.lt(after.id.0));
             }
-            let columns = summary_columns!(OrganisationName, AssigneeName);
+            let columns = summary_columns!(OrganisationName, ASSIGNEE_NAME);
             Limit::new(query.order(cases_fts::rowid.desc()).select(columns), page_size + 1).load(conn)?
         }
         // Other searches: every match is found, then sorted.
@@ -547,8 +548,11 @@ pub fn list(
                 words,
                 search_organisation,
             ));
-            Limit::new(in_order!(query, filter).select(summary_columns!(OrganisationName, AssigneeName)), page_size + 1)
-                .load(conn)?
+            Limit::new(
+                in_order!(query, filter).select(summary_columns!(OrganisationName, ASSIGNEE_NAME)),
+                page_size + 1,
+            )
+            .load(conn)?
         }
         // Lists: read in order from an index, a page and no more.
         None => {

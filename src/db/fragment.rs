@@ -45,6 +45,32 @@ macro_rules! sql_expression {
 
 pub(crate) use sql_expression;
 
+/// Declares that `$name<C>` is a condition on its column `C`: a boolean expression, usable
+/// wherever the column is, kept prepared under its SQL text. Its `QueryFragment` writes it.
+macro_rules! column_condition {
+    ($name:ident) => {
+        impl<C> diesel::query_builder::QueryId for $name<C> {
+            type QueryId = ();
+            const HAS_STATIC_QUERY_ID: bool = false;
+        }
+
+        impl<C> diesel::expression::Expression for $name<C> {
+            type SqlType = diesel::sql_types::Bool;
+        }
+
+        impl<C: diesel::expression::AppearsOnTable<QS>, QS> diesel::expression::AppearsOnTable<QS> for $name<C> {}
+
+        impl<C: diesel::expression::SelectableExpression<QS>, QS> diesel::expression::SelectableExpression<QS>
+            for $name<C>
+        {
+        }
+
+        impl<C> diesel::expression::ValidGrouping<()> for $name<C> {
+            type IsAggregate = diesel::expression::is_aggregate::Never;
+        }
+    };
+}
+
 /// `column IN (ids)`, in a statement kept prepared whatever the number of ids (on SQLite
 /// `eq_any` writes one placeholder per id, and diesel prepares such a statement anew each time;
 /// on PostgreSQL it binds one array, as this does). The ids travel as one text value: a JSON
@@ -64,22 +90,7 @@ impl<C> IdIn<C> {
     }
 }
 
-impl<C> diesel::query_builder::QueryId for IdIn<C> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl<C> diesel::expression::Expression for IdIn<C> {
-    type SqlType = diesel::sql_types::Bool;
-}
-
-impl<C: diesel::expression::AppearsOnTable<QS>, QS> diesel::expression::AppearsOnTable<QS> for IdIn<C> {}
-
-impl<C: diesel::expression::SelectableExpression<QS>, QS> diesel::expression::SelectableExpression<QS> for IdIn<C> {}
-
-impl<C> diesel::expression::ValidGrouping<()> for IdIn<C> {
-    type IsAggregate = diesel::expression::is_aggregate::Never;
-}
+column_condition!(IdIn);
 
 impl<C, B> diesel::query_builder::QueryFragment<B> for IdIn<C>
 where
@@ -212,22 +223,7 @@ fn is_code(text: &str) -> bool {
     !text.is_empty() && text.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
 }
 
-impl<C> diesel::query_builder::QueryId for CodeIs<C> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl<C> diesel::expression::Expression for CodeIs<C> {
-    type SqlType = diesel::sql_types::Bool;
-}
-
-impl<C: diesel::expression::AppearsOnTable<QS>, QS> diesel::expression::AppearsOnTable<QS> for CodeIs<C> {}
-
-impl<C: diesel::expression::SelectableExpression<QS>, QS> diesel::expression::SelectableExpression<QS> for CodeIs<C> {}
-
-impl<C> diesel::expression::ValidGrouping<()> for CodeIs<C> {
-    type IsAggregate = diesel::expression::is_aggregate::Never;
-}
+column_condition!(CodeIs);
 
 impl<C, B> diesel::query_builder::QueryFragment<B> for CodeIs<C>
 where

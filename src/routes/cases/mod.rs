@@ -16,15 +16,28 @@ pub mod watch;
 
 use crate::auth::current_user::CurrentUser;
 use crate::db::DbConnection;
-use crate::db::cases::{self, Case};
+use crate::db::cases::{self, Case, CaseNames};
 use crate::domain::case_reference::CaseReference;
 use crate::error::AppError;
 
 /// The case with this reference if the user may see it; otherwise the same 404 as a case that
 /// does not exist.
 pub fn load_visible(conn: &mut DbConnection, user: &CurrentUser, reference: &str) -> Result<Case, AppError> {
-    let reference = CaseReference::parse(reference).ok_or(AppError::NotFound)?;
-    cases::find_by_reference(conn, &reference, user.scope())?.ok_or(AppError::NotFound)
+    cases::find_by_reference(conn, &parse_reference(reference)?, user.scope())?.ok_or(AppError::NotFound)
+}
+
+/// Like `load_visible`, with the names the case page shows beside the case.
+pub fn load_visible_with_names(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    reference: &str,
+) -> Result<(Case, CaseNames), AppError> {
+    cases::find_with_names(conn, &parse_reference(reference)?, user.scope())?.ok_or(AppError::NotFound)
+}
+
+/// A malformed reference names no case: the same 404.
+fn parse_reference(reference: &str) -> Result<CaseReference, AppError> {
+    CaseReference::parse(reference).ok_or(AppError::NotFound)
 }
 
 /// Where a case's page is.

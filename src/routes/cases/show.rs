@@ -6,15 +6,14 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::load_visible;
+use super::{load_visible, load_visible_with_names};
 use crate::auth::current_user::CurrentUser;
 use crate::db::attachments::{self, Attachment};
-use crate::db::cases::{self, Case, CaseNames};
+use crate::db::cases::{Case, CaseNames};
 use crate::db::events::{self, EventKind, NewEvent, TimelineEntry};
 use crate::db::items::{self, ReportedItem};
 use crate::db::{self, watchers};
 use crate::domain::case_fields::Urgency;
-use crate::domain::case_reference::CaseReference;
 use crate::domain::case_status::Action;
 use crate::domain::ids::UserId;
 use crate::domain::new_case::FieldErrors;
@@ -237,8 +236,7 @@ pub async fn render_case(
     let choices = state.choices.clone();
     let loaded = state
         .db(move |conn| {
-            let reference = CaseReference::parse(&reference).ok_or(AppError::NotFound)?;
-            let (case, names) = cases::find_with_names(conn, &reference, viewer.scope())?.ok_or(AppError::NotFound)?;
+            let (case, names) = load_visible_with_names(conn, &viewer, &reference)?;
             let items = items::for_case(conn, case.id)?;
             let (timeline, hidden_views) = events::timeline(conn, case.id, viewer.audience(), folded)?;
             // Whom the case can be assigned to: the staff lists' choices (the assignment itself is
