@@ -79,6 +79,28 @@ async fn lists_searches_and_filters_never_show_another_organisation(app: TestApp
     assert!(bob.get("/cases").await.contains(&own));
 }
 
+/// A word both organisations' cases hold: each partner finds their own case by it, by the whole
+/// word or its start, and staff find both.
+async fn a_shared_word_finds_each_partner_their_own_case(app: TestApp) {
+    let cast = app.cast();
+    let mut alice = app.sign_in(&cast.alice).await;
+    let mut bob = app.sign_in(&cast.bob).await;
+    let mut lea = app.sign_in(&cast.lea).await;
+    let explanation = ("explanation", "Both helplines heard of the sharedword campaign against a pupil.");
+    let alphas = alice.file_case(&[explanation]).await;
+    let betas = bob.file_case(&[explanation]).await;
+    for search in ["/cases?q=sharedword", "/cases?q=shared+campaign", "/cases?q=sharedword&sort=urgency"] {
+        let (mine, theirs) = (alice.get(search).await, bob.get(search).await);
+        assert!(mine.contains(&alphas) && !mine.contains(&betas), "{search}");
+        assert!(theirs.contains(&betas) && !theirs.contains(&alphas), "{search}");
+        let staff = lea.get(search).await;
+        assert!(staff.contains(&alphas) && staff.contains(&betas), "{search}");
+    }
+    // A scoped word is no word anyone types: it finds nothing, for anyone.
+    let scoped = format!("/cases?q=~{}~sharedword", cast.org_b.0);
+    assert!(!alice.get(&scoped).await.contains(&betas));
+}
+
 async fn partners_never_see_internal_notes_anywhere(app: TestApp) {
     let cast = app.cast();
     let mut alice = app.sign_in(&cast.alice).await;
@@ -149,6 +171,7 @@ async fn signed_out_visitors_are_sent_to_sign_in(app: TestApp) {
 on_both_backends!(
     another_organisation_gets_404_on_every_case_route,
     lists_searches_and_filters_never_show_another_organisation,
+    a_shared_word_finds_each_partner_their_own_case,
     partners_never_see_internal_notes_anywhere,
     partners_and_liaisons_cannot_reach_administration,
     signed_out_visitors_are_sent_to_sign_in,

@@ -65,7 +65,7 @@ pub fn forget_unused(conn: &mut DbConnection, former_text: &str) -> QueryResult<
                 select(exists(cases_fts::table.select(cases_fts::rowid).filter(held))).get_result(conn)?
             }
             DbConnection::Postgres(_) => {
-                let held = TsMatch { words: word.to_owned(), organisation: None };
+                let held = TsMatch::Words(word.to_owned());
                 select(exists(cases::table.select(cases::id).filter(held))).get_result(conn)?
             }
         };

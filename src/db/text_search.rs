@@ -9,9 +9,9 @@ use super::{Db, DbConnection};
 
 /// The cases whose search text holds every word of `query` (as the start of a word), through
 /// the backend's full-text index: SQLite's FTS5 table, PostgreSQL's GIN-indexed `tsvector`.
-/// With `organisation`, the index itself narrows to that organisation's cases (its id is in the
-/// index: a column of its own in SQLite, the lexeme `~id` in PostgreSQL, which no typed word
-/// can be); the caller still scopes the query by organisation in SQL.
+/// With `organisation`, the words are looked for among those the index holds scoped to that
+/// organisation's cases (`domain::search::Query::fts5`), so the index reads no other
+/// organisation's postings; the caller still scopes the query by organisation in SQL.
 pub fn text_matches<QS>(
     conn: &DbConnection,
     query: &crate::domain::search::Query,
@@ -19,29 +19,34 @@ pub fn text_matches<QS>(
 ) -> Box<dyn BoxableExpression<QS, Db, SqlType = Bool>> {
     match conn {
         DbConnection::Sqlite(_) => Box::new(Fts5Match { words: query.fts5(organisation), form: Fts5Form::CaseIds }),
-        DbConnection::Postgres(_) => {
-            Box::new(TsMatch { words: query.tsquery(), organisation: organisation.map(|org| format!("'~{org}'")) })
-        }
+        DbConnection::Postgres(_) => Box::new(match organisation {
+            Some(_) => TsMatch::Query(query.tsquery(organisation)),
+            None => TsMatch::Words(query.tsquery(None)),
+        }),
     }
 }
 
-/// PostgreSQL's full-text condition on a case.
+/// PostgreSQL's full-text condition on a case, as `domain::search::Query::tsquery` writes it.
 #[derive(Debug, Clone)]
-pub struct TsMatch {
-    /// A `tsquery`, as `domain::search::Query::tsquery` writes it.
-    pub words: String,
-    /// The lexeme of the one organisation whose cases can match, if any.
-    pub organisation: Option<String>,
+pub enum TsMatch {
+    /// Words, which the database reads as it reads a case's text (`to_tsquery('simple', …)`).
+    Words(String),
+    /// A `tsquery` as it stands, of lexemes the database's parser would split (scoped words).
+    Query(String),
 }
 
 sql_expression!(TsMatch: Bool, |this, out| {
-    out.push_sql("cases.search_vector @@ to_tsquery('simple', ");
-    out.push_bind_param::<Text, _>(&this.words)?;
-    out.push_sql(")");
-    if let Some(organisation) = &this.organisation {
-        out.push_sql(" AND cases.search_vector @@ ");
-        out.push_bind_param::<Text, _>(organisation)?;
-        out.push_sql("::tsquery");
+    match this {
+        TsMatch::Words(words) => {
+            out.push_sql("cases.search_vector @@ to_tsquery('simple', ");
+            out.push_bind_param::<Text, _>(words)?;
+            out.push_sql(")");
+        }
+        TsMatch::Query(query) => {
+            out.push_sql("cases.search_vector @@ CAST(");
+            out.push_bind_param::<Text, _>(query)?;
+            out.push_sql(" AS tsquery)");
+        }
     }
     Ok(())
 });

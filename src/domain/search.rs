@@ -75,38 +75,56 @@ impl Query {
         true
     }
 
-    /// For SQLite's FTS5: `"word"* AND ("whole" OR "wholly")`. Words hold only letters and
-    /// digits: nothing to escape. The words are looked for in the case's text only; with an
-    /// organisation, among that organisation's cases only (the index holds each case's
-    /// organisation in a column of its own).
+    /// For SQLite's FTS5: `"word"* AND ("whole" OR "wholly")`, looked for in the case's text.
+    /// With an organisation, the same words scoped to it (`"~12~word"*`), looked for among the
+    /// scoped words only that organisation's cases hold. Words hold only letters and digits:
+    /// nothing to escape.
     pub fn fts5(&self, organisation: Option<i64>) -> String {
+        let word = |w: &str| format!("\"{}\"", scoped(organisation, w, usize::MAX));
         let words = self
             .0
             .iter()
-            .map(|word| match word {
-                Word::Start(start) => format!("\"{start}\"*"),
-                Word::AnyOf(words) => {
-                    format!("({})", words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" OR "))
-                }
+            .map(|typed| match typed {
+                Word::Start(start) => format!("{}*", word(start)),
+                Word::AnyOf(words) => format!("({})", words.iter().map(|w| word(w)).collect::<Vec<_>>().join(" OR ")),
             })
             .collect::<Vec<_>>()
             .join(" AND ");
         match organisation {
-            Some(org) => format!("organisation_id : \"{org}\" AND search_text : ({words})"),
+            Some(_) => format!("search_scope : ({words})"),
             None => format!("search_text : ({words})"),
         }
     }
 
-    /// For PostgreSQL's `to_tsquery('simple', …)`: `word:* & (whole | wholly)`.
-    pub fn tsquery(&self) -> String {
+    /// For PostgreSQL: without an organisation, the text of `to_tsquery('simple', …)`:
+    /// `word:* & (whole | wholly)`. With one, a `tsquery` itself, of the words scoped to it
+    /// (lexemes the database's parser would split): `'~12~word':* & ('~12~whole' | '~12~wholly')`.
+    pub fn tsquery(&self, organisation: Option<i64>) -> String {
+        let word = |w: &str| match organisation {
+            Some(_) => format!("'{}'", scoped(organisation, w, SCOPED_WORD_CHARS)),
+            None => w.to_owned(),
+        };
         self.0
             .iter()
-            .map(|word| match word {
-                Word::Start(start) => format!("{start}:*"),
-                Word::AnyOf(words) => format!("({})", words.join(" | ")),
+            .map(|typed| match typed {
+                Word::Start(start) => format!("{}:*", word(start)),
+                Word::AnyOf(words) => format!("({})", words.iter().map(|w| word(w)).collect::<Vec<_>>().join(" | ")),
             })
             .collect::<Vec<_>>()
             .join(" & ")
+    }
+}
+
+/// The most characters of a word PostgreSQL keeps scoped to an organisation (its migration
+/// `search_scope_words` cuts longer ones), so that a lexeme stays within its 2,047 bytes.
+pub const SCOPED_WORD_CHARS: usize = 200;
+
+/// `word` as the index holds it for one organisation's cases: `~12~word`, of its first `chars`
+/// characters; as itself without an organisation.
+fn scoped(organisation: Option<i64>, word: &str, chars: usize) -> String {
+    match organisation {
+        Some(org) => format!("~{org}~{}", word.chars().take(chars).collect::<String>()),
+        None => word.to_owned(),
     }
 }
 
@@ -130,11 +148,9 @@ mod tests {
             query.fts5(None),
             r#"search_text : ("social"* AND "example"* AND "p"* AND "55"* AND "or"* AND "near"* AND "x"*)"#
         );
-        assert_eq!(
-            Query::parse("a b").unwrap().fts5(Some(12)),
-            r#"organisation_id : "12" AND search_text : ("a"* AND "b"*)"#
-        );
-        assert_eq!(query.tsquery(), "social:* & example:* & p:* & 55:* & or:* & near:* & x:*");
+        assert_eq!(Query::parse("a b").unwrap().fts5(Some(12)), r#"search_scope : ("~12~a"* AND "~12~b"*)"#);
+        assert_eq!(query.tsquery(None), "social:* & example:* & p:* & 55:* & or:* & near:* & x:*");
+        assert_eq!(Query::parse("a b").unwrap().tsquery(Some(12)), "'~12~a':* & '~12~b':*");
         assert_eq!(Query::parse(" -- %% "), None);
         assert_eq!(Query::parse(&"word ".repeat(50)).map(|q| q.0.len()), Some(MAX_WORDS));
     }
@@ -149,8 +165,23 @@ mod tests {
             None
         ]));
         assert_eq!(query.fts5(None), r#"search_text : (("insulted" OR "insults") AND ("evening") AND "p"*)"#);
-        assert_eq!(query.tsquery(), "(insulted | insults) & (evening) & p:*");
+        assert_eq!(query.tsquery(None), "(insulted | insults) & (evening) & p:*");
+        assert_eq!(
+            query.fts5(Some(7)),
+            r#"search_scope : (("~7~insulted" OR "~7~insults") AND ("~7~evening") AND "~7~p"*)"#
+        );
+        assert_eq!(query.tsquery(Some(7)), "('~7~insulted' | '~7~insults') & ('~7~evening') & '~7~p':*");
         let mut nothing = Query::parse("insult zzz").unwrap();
         assert!(!nothing.resolve(vec![Some(vec!["insulted".into()]), Some(Vec::new())]), "a word no case holds");
+    }
+
+    #[test]
+    fn scoped_words_are_cut_as_postgresql_keeps_them() {
+        let long = "é".repeat(SCOPED_WORD_CHARS + 50);
+        let mut query = Query::parse("x").unwrap();
+        assert!(query.resolve(vec![Some(vec![long.clone()])]));
+        let kept = "é".repeat(SCOPED_WORD_CHARS);
+        assert_eq!(query.tsquery(Some(3)), format!("('~3~{kept}')"));
+        assert_eq!(query.fts5(Some(3)), format!("search_scope : ((\"~3~{long}\"))"), "SQLite keeps every word whole");
     }
 }
