@@ -71,18 +71,18 @@ impl AppState {
         let pool = self.pool.clone();
         let gate = self.write_gate.clone();
         web::block(move || {
-            let in_transaction = |conn: &mut DbConnection| {
-                conn.transaction(|conn| {
-                    db::lock_in(conn, &scope)?;
-                    work(conn)
-                })
+            let in_lock = move |conn: &mut DbConnection| {
+                db::lock_in(conn, &scope)?;
+                work(conn)
             };
-            // SQLite: one writer at a time, on the writers' own connection.
-            if let Some(mut turn) = gate.enter() {
-                return in_transaction(turn.connection()?);
-            }
+            // SQLite: one writer at a time, on the writers' own connection, in batches that
+            // commit together.
+            let in_lock = match gate.write(in_lock) {
+                Ok(written) => return written,
+                Err(in_lock) => in_lock,
+            };
             let mut conn = pool.get()?;
-            let done = in_transaction(&mut conn)?;
+            let done = (*conn).transaction(in_lock)?;
             // PostgreSQL: the action stands once committed. A record that cannot be sealed now
             // is sealed by the server's sealer (`seal_waiting_audit_records`). One batch at
             // most: never a backlog on one answer. (SQLite chains each record in its action's

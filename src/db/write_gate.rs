@@ -1,16 +1,33 @@
-//! Where this process's writers take turns on SQLite, and the one connection they write through.
+//! Where this process's writers take turns on SQLite, the one connection they write through,
+//! and the batches in which their transactions commit together.
 
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::Arc;
+
+use diesel::connection::{Connection, TransactionManager};
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::result::{DatabaseErrorKind, Error as QueryError};
+use parking_lot::{Condvar, Mutex, MutexGuard};
 
 use super::{Backend, DbConnection, Manager};
 
+/// The most writes one batch commits together: a batch holds the write lock while each of its
+/// writes runs, so the last of them waits for every one before it.
+const MOST_IN_BATCH: usize = 64;
+
 /// Where writers wait their turn. SQLite admits one writer at a time and makes the others
 /// retry, sleeping up to 100 ms between tries: under load a write could wait hundreds of
-/// milliseconds for a lock held a fraction of one. Writers of one process queue here instead,
-/// woken as soon as the one before commits; `busy_timeout` stays for other processes (the
-/// command line). PostgreSQL queues writers itself on the locks `lock_in` takes: no gate.
-/// The turns go in the order asked for (a fair lock): a writer that has just had its turn cannot
-/// take the next one ahead of those waiting, so no request waits many turns.
+/// milliseconds for a lock held a fraction of one. Writers of one process queue here instead;
+/// `busy_timeout` stays for other processes (the command line). PostgreSQL queues writers itself
+/// on the locks `lock_in` takes: no gate.
+///
+/// The writes of requests commit in batches (`write`): the writers waiting when a turn begins
+/// each run in a savepoint of one transaction, and the transaction commits once for all of
+/// them. A commit writes each page the transaction changed to the write-ahead log, and writes
+/// that follow one another change many of the same pages (the last page of each table they add
+/// rows to, the audit trail's head): a batch writes each once. No writer is answered before the
+/// batch that holds its write has committed, and a write that fails rolls back its own
+/// savepoint only.
 ///
 /// The turn comes with the writers' own connection, outside the pool. SQLite empties a
 /// connection's page cache whenever another connection has written since its last transaction:
@@ -20,7 +37,23 @@ use super::{Backend, DbConnection, Manager};
 /// writes each on a pooled connection and waits on `busy_timeout`, so that it never holds the
 /// gate for a whole run.)
 #[derive(Default)]
-pub struct WriteGate(Option<parking_lot::FairMutex<Writer>>);
+pub struct WriteGate(Option<Shared>);
+
+struct Shared {
+    turns: Mutex<Turns>,
+    /// Signalled whenever a turn ends.
+    turn_over: Condvar,
+    /// Locked by the one holding the turn only.
+    writer: Mutex<Writer>,
+}
+
+#[derive(Default)]
+struct Turns {
+    /// Someone holds the turn: a batch or a background job.
+    taken: bool,
+    /// The writes waiting for a batch, in the order they came.
+    waiting: Vec<Box<dyn Queued>>,
+}
 
 struct Writer {
     manager: Manager,
@@ -28,53 +61,191 @@ struct Writer {
     conn: Option<DbConnection>,
 }
 
+impl Writer {
+    fn connection(&mut self) -> Result<&mut DbConnection, r2d2::Error> {
+        match &mut self.conn {
+            Some(conn) => Ok(conn),
+            empty => Ok(empty.insert(self.manager.connect()?)),
+        }
+    }
+
+    /// A connection left broken, or inside a transaction (a writer that panicked), is closed at
+    /// once: closing rolls the transaction back and lets go of SQLite's write lock, which other
+    /// processes may be waiting for. The next turn opens another.
+    fn close_if_broken(&mut self) {
+        if self.conn.as_mut().is_some_and(R2D2Connection::is_broken) {
+            self.conn = None;
+        }
+    }
+}
+
 impl WriteGate {
     pub fn for_url(url: &str) -> WriteGate {
         match Backend::from_url(url) {
-            Backend::Sqlite => WriteGate(Some(parking_lot::FairMutex::new(Writer {
-                manager: Manager { url: url.to_owned(), backend: Backend::Sqlite },
-                conn: None,
-            }))),
+            Backend::Sqlite => WriteGate(Some(Shared {
+                turns: Mutex::new(Turns::default()),
+                turn_over: Condvar::new(),
+                writer: Mutex::new(Writer {
+                    manager: Manager { url: url.to_owned(), backend: Backend::Sqlite },
+                    conn: None,
+                }),
+            })),
             Backend::Postgres => WriteGate(None),
         }
     }
 
-    /// Waits for this process's turn to write (SQLite); the turn lasts as long as it is held.
-    /// A writer that panicked released nothing the database needs: its transaction rolled back.
+    /// Waits for this process's turn to write (SQLite), and holds it, alone, as long as the
+    /// turn lives: for the background jobs, which make their own transactions.
     pub fn enter(&self) -> Option<WriterTurn<'_>> {
-        self.0.as_ref().map(|writer| WriterTurn(writer.lock()))
+        let shared = self.0.as_ref()?;
+        let mut turns = shared.turns.lock();
+        while turns.taken {
+            shared.turn_over.wait(&mut turns);
+        }
+        turns.taken = true;
+        drop(turns);
+        Some(WriterTurn { shared, writer: shared.writer.lock() })
+    }
+
+    /// SQLite: runs `work` in a transaction of its own, committed with the other writes waiting
+    /// beside it (a savepoint of the batch's transaction; see `WriteGate`), and answers once the
+    /// batch has committed. A panic in `work` rolls back its own write and goes on in the
+    /// caller's thread. On PostgreSQL, `work` comes back unrun: its caller runs it.
+    pub fn write<T, E, F>(&self, work: F) -> Result<Result<T, E>, F>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<QueryError> + Send + 'static,
+    {
+        let Some(shared) = self.0.as_ref() else { return Err(work) };
+        let answer = Arc::new(Answer(Mutex::new(None)));
+        let mut turns = shared.turns.lock();
+        turns.waiting.push(Box::new(Write { work: Some(work), outcome: None, answer: answer.clone() }));
+        loop {
+            // A batch answers its writes before its turn ends, and its turn ends under `turns`.
+            if let Some(answered) = answer.0.lock().take() {
+                drop(turns);
+                return Ok(answered.unwrap_or_else(|panic| resume_unwind(panic)));
+            }
+            if turns.taken {
+                shared.turn_over.wait(&mut turns);
+                continue;
+            }
+            turns.taken = true;
+            let take = turns.waiting.len().min(MOST_IN_BATCH);
+            let batch: Vec<_> = turns.waiting.drain(..take).collect();
+            MutexGuard::unlocked(&mut turns, || shared.writer.lock().commit(batch));
+            turns.taken = false;
+            shared.turn_over.notify_all();
+        }
     }
 }
 
-/// One writer's turn, and with it the writers' connection.
-pub struct WriterTurn<'a>(parking_lot::FairMutexGuard<'a, Writer>);
+impl Writer {
+    /// Runs each write in a savepoint of one transaction, commits it, and answers each.
+    fn commit(&mut self, mut batch: Vec<Box<dyn Queued>>) {
+        let committed = match self.connection() {
+            Err(error) => Err(format!("database connection: {error}")),
+            Ok(conn) => conn
+                .transaction(|conn| batch.iter_mut().try_for_each(|write| write.run(conn)))
+                .map_err(|error: QueryError| error.to_string()),
+        };
+        self.close_if_broken();
+        for write in batch {
+            write.answer(committed.as_ref().err().map(String::as_str));
+        }
+    }
+}
+
+/// What a write's caller gets back: its outcome, or the panic it ended in.
+type Answered<T, E> = std::thread::Result<Result<T, E>>;
+
+struct Answer<T, E>(Mutex<Option<Answered<T, E>>>);
+
+/// A write waiting for, or in, a batch.
+trait Queued: Send {
+    /// Runs the write in a savepoint of the batch's transaction, keeping its outcome. An error
+    /// only when the batch's transaction cannot go on.
+    fn run(&mut self, conn: &mut DbConnection) -> Result<(), QueryError>;
+    /// Answers the caller: its outcome, once the batch has committed (`failed` is `None`).
+    fn answer(self: Box<Self>, failed: Option<&str>);
+}
+
+struct Write<T, E, F> {
+    work: Option<F>,
+    outcome: Option<Answered<T, E>>,
+    answer: Arc<Answer<T, E>>,
+}
+
+impl<T, E, F> Queued for Write<T, E, F>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send,
+    T: Send,
+    E: From<QueryError> + Send,
+{
+    fn run(&mut self, conn: &mut DbConnection) -> Result<(), QueryError> {
+        let Some(work) = self.work.take() else { return Ok(()) };
+        let outer = depth(conn)?;
+        let outcome = catch_unwind(AssertUnwindSafe(|| conn.transaction(work)));
+        if outcome.is_err() {
+            // The write panicked inside its savepoint: roll the savepoint back, so the batch's
+            // other writes go on as though it never ran.
+            while depth(conn)? > outer {
+                <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)?;
+            }
+        }
+        self.outcome = Some(outcome);
+        Ok(())
+    }
+
+    fn answer(self: Box<Self>, failed: Option<&str>) {
+        let outcome = match (failed, self.outcome) {
+            (None, Some(outcome)) => outcome,
+            // A panic stays a panic, whatever became of the batch.
+            (_, Some(Err(panic))) => Err(panic),
+            (failed, _) => Ok(Err(E::from(QueryError::DatabaseError(
+                DatabaseErrorKind::Unknown,
+                Box::new(format!("the batch of writes did not commit: {}", failed.unwrap_or("not run"))),
+            )))),
+        };
+        *self.answer.0.lock() = Some(outcome);
+    }
+}
+
+/// How many transactions and savepoints the connection is inside.
+fn depth(conn: &mut DbConnection) -> Result<u32, QueryError> {
+    use diesel::connection::TransactionManagerStatus;
+    match <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(conn) {
+        TransactionManagerStatus::Valid(status) => Ok(status.transaction_depth().map_or(0, u32::from)),
+        TransactionManagerStatus::InError => Err(QueryError::BrokenTransactionManager),
+    }
+}
+
+/// One background job's turn, and with it the writers' connection.
+pub struct WriterTurn<'a> {
+    shared: &'a Shared,
+    writer: MutexGuard<'a, Writer>,
+}
 
 impl WriterTurn<'_> {
     /// The writers' connection, opened if need be.
     pub fn connection(&mut self) -> Result<&mut DbConnection, r2d2::Error> {
-        let writer = &mut *self.0;
-        match &mut writer.conn {
-            Some(conn) => Ok(conn),
-            empty => Ok(empty.insert(writer.manager.connect()?)),
-        }
+        self.writer.connection()
     }
 }
 
 impl Drop for WriterTurn<'_> {
-    /// A turn that ends with its connection broken, or still inside a transaction (a writer that
-    /// panicked), closes it at once: closing rolls the transaction back and lets go of SQLite's
-    /// write lock, which other processes may be waiting for. The next turn opens another.
+    /// The writer itself is let go just after: a batch that begins at once waits that long.
     fn drop(&mut self) {
-        let writer = &mut *self.0;
-        if writer.conn.as_mut().is_some_and(R2D2Connection::is_broken) {
-            writer.conn = None;
-        }
+        self.writer.close_if_broken();
+        self.shared.turns.lock().taken = false;
+        self.shared.turn_over.notify_all();
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use diesel::connection::{Connection, SimpleConnection, TransactionManager};
+    use diesel::connection::SimpleConnection;
     use diesel::prelude::*;
 
     use super::*;
@@ -109,7 +280,61 @@ mod tests {
     }
 
     #[test]
+    fn writes_waiting_together_commit_together_and_fail_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().join("gate.db").display().to_string();
+        let gate = Arc::new(WriteGate::for_url(&url));
+        let mut turn = gate.enter().unwrap();
+        turn.connection().unwrap().batch_execute("CREATE TABLE t (x INTEGER)").unwrap();
+        let mut writers = Vec::new();
+        for n in 0..8 {
+            let gate = gate.clone();
+            writers.push(std::thread::spawn(move || {
+                gate.write(move |conn: &mut DbConnection| {
+                    conn.batch_execute(&format!("INSERT INTO t VALUES ({n})"))?;
+                    match n {
+                        // Each fails after it wrote: its write must not stand.
+                        3 => Err(QueryError::RollbackTransaction),
+                        5 => panic!("a writer's bug"),
+                        _ => Ok(n),
+                    }
+                })
+                .ok()
+                .unwrap()
+            }));
+        }
+        // Every writer waits for the turn this test holds, and then for one batch.
+        while gate.0.as_ref().unwrap().turns.lock().waiting.len() < 8 {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        drop(turn);
+        let outcomes: Vec<_> = writers.into_iter().map(|writer| writer.join().map_err(|_| "panicked")).collect();
+        assert!(matches!(outcomes[3], Ok(Err(QueryError::RollbackTransaction))));
+        assert_eq!(outcomes[5].as_ref().err(), Some(&"panicked"), "the panic goes on in its caller");
+        for n in [0, 1, 2, 4, 6, 7] {
+            assert_eq!(outcomes[n].as_ref().ok().and_then(|o| o.as_ref().ok()), Some(&n));
+        }
+        let mut turn = gate.enter().unwrap();
+        let conn = turn.connection().unwrap();
+        let kept: Vec<i64> = diesel::sql_query("SELECT x FROM t ORDER BY x")
+            .load::<Kept>(conn)
+            .unwrap()
+            .into_iter()
+            .map(|row| row.x)
+            .collect();
+        assert_eq!(kept, [0, 1, 2, 4, 6, 7]);
+    }
+
+    #[derive(QueryableByName)]
+    struct Kept {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        x: i64,
+    }
+
+    #[test]
     fn postgres_has_no_gate() {
-        assert!(WriteGate::for_url("postgres://localhost/passerelle").enter().is_none());
+        let gate = WriteGate::for_url("postgres://localhost/passerelle");
+        assert!(gate.enter().is_none());
+        assert!(gate.write(|_: &mut DbConnection| Ok::<_, QueryError>(())).is_err(), "the work comes back");
     }
 }
