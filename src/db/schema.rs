@@ -275,7 +275,7 @@ diesel::joinable!(case_watchers -> cases (case_id));
 
 diesel::joinable!(notifications -> users (recipient_id));
 diesel::joinable!(notifications -> cases (case_id));
-// SQLite's full-text index of cases (`migrations/sqlite/*_search_scope`); PostgreSQL has none.
+// SQLite's full-text index of cases (`migrations/sqlite/*_search_scope_words`); PostgreSQL has none.
 diesel::table! {
     cases_fts (rowid) {
         rowid -> BigInt,
