@@ -51,6 +51,9 @@ struct Shared {
 struct Turns {
     /// Someone holds the turn: a batch or a background job.
     taken: bool,
+    /// Background jobs waiting for a turn: no batch begins before they have had theirs, so
+    /// that a steady stream of writes cannot keep them waiting.
+    jobs_waiting: usize,
     /// The writes waiting for a batch, in the order they came.
     waiting: Vec<Box<dyn Queued>>,
 }
@@ -99,9 +102,11 @@ impl WriteGate {
     pub fn enter(&self) -> Option<WriterTurn<'_>> {
         let shared = self.0.as_ref()?;
         let mut turns = shared.turns.lock();
+        turns.jobs_waiting += 1;
         while turns.taken {
             shared.turn_over.wait(&mut turns);
         }
+        turns.jobs_waiting -= 1;
         turns.taken = true;
         drop(turns);
         Some(WriterTurn { shared, writer: shared.writer.lock() })
@@ -120,23 +125,36 @@ impl WriteGate {
         let Some(shared) = self.0.as_ref() else { return Err(work) };
         let answer = Arc::new(Answer(Mutex::new(None)));
         let mut turns = shared.turns.lock();
-        turns.waiting.push(Box::new(Write { work: Some(work), outcome: None, answer: answer.clone() }));
+        turns.waiting.push(Box::new(Write { work: Some(work), outcome: None, answer: Some(answer.clone()) }));
         loop {
             // A batch answers its writes before its turn ends, and its turn ends under `turns`.
             if let Some(answered) = answer.0.lock().take() {
                 drop(turns);
                 return Ok(answered.unwrap_or_else(|panic| resume_unwind(panic)));
             }
-            if turns.taken {
+            if turns.taken || turns.jobs_waiting > 0 {
                 shared.turn_over.wait(&mut turns);
                 continue;
             }
             turns.taken = true;
             let take = turns.waiting.len().min(MOST_IN_BATCH);
             let batch: Vec<_> = turns.waiting.drain(..take).collect();
-            MutexGuard::unlocked(&mut turns, || shared.writer.lock().commit(batch));
+            let ran = MutexGuard::unlocked(&mut turns, || {
+                let mut writer = shared.writer.lock();
+                let ran = catch_unwind(AssertUnwindSafe(|| writer.commit(batch)));
+                if ran.is_err() {
+                    // A fault of the gate's own, not of a write: the writes it had not answered
+                    // were answered with an error as they were dropped. The connection may still
+                    // be inside the batch's transaction: closing it rolls that back.
+                    writer.conn = None;
+                }
+                ran
+            });
             turns.taken = false;
             shared.turn_over.notify_all();
+            if ran.is_err() {
+                tracing::error!("a batch of writes stopped on a fault of its own; none of it stands");
+            }
         }
     }
 }
@@ -171,44 +189,67 @@ trait Queued: Send {
     fn answer(self: Box<Self>, failed: Option<&str>);
 }
 
-struct Write<T, E, F> {
+struct Write<T, E: From<QueryError>, F> {
     work: Option<F>,
     outcome: Option<Answered<T, E>>,
-    answer: Arc<Answer<T, E>>,
+    /// Taken once the caller is answered; a write dropped before then answers with an error.
+    answer: Option<Arc<Answer<T, E>>>,
 }
 
-impl<T, E, F> Queued for Write<T, E, F>
+impl<T, E: From<QueryError>, F> Drop for Write<T, E, F> {
+    fn drop(&mut self) {
+        if let Some(answer) = self.answer.take() {
+            *answer.0.lock() = Some(Ok(Err(not_committed("the batch stopped"))));
+        }
+    }
+}
+
+fn not_committed<E: From<QueryError>>(why: &str) -> E {
+    E::from(QueryError::DatabaseError(
+        DatabaseErrorKind::Unknown,
+        Box::new(format!("the batch of writes did not commit: {why}")),
+    ))
+}
+
+impl<T, E: From<QueryError>, F> Queued for Write<T, E, F>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E> + Send,
     T: Send,
-    E: From<QueryError> + Send,
+    E: Send,
 {
     fn run(&mut self, conn: &mut DbConnection) -> Result<(), QueryError> {
         let Some(work) = self.work.take() else { return Ok(()) };
         let outer = depth(conn)?;
         let outcome = catch_unwind(AssertUnwindSafe(|| conn.transaction(work)));
-        if outcome.is_err() {
-            // The write panicked inside its savepoint: roll the savepoint back, so the batch's
-            // other writes go on as though it never ran.
-            while depth(conn)? > outer {
-                <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)?;
-            }
-        }
+        let panicked = outcome.is_err();
         self.outcome = Some(outcome);
-        Ok(())
+        // A write that panicked left its savepoint open: roll it back, so the batch's other
+        // writes go on as though it never ran. A savepoint left open otherwise (its release
+        // failed) is rolled back too, and the batch stops.
+        let left = depth(conn)?;
+        let mut now = left;
+        while now > outer {
+            <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)?;
+            now = depth(conn)?;
+        }
+        // Below the batch's own depth, SQLite itself ended the whole transaction (a full disk,
+        // an I/O error): the batch stops, and nothing of it stands.
+        match now < outer || (left > outer && !panicked) {
+            true => Err(QueryError::BrokenTransactionManager),
+            false => Ok(()),
+        }
     }
 
-    fn answer(self: Box<Self>, failed: Option<&str>) {
-        let outcome = match (failed, self.outcome) {
+    fn answer(mut self: Box<Self>, failed: Option<&str>) {
+        let outcome = match (failed, self.outcome.take()) {
             (None, Some(outcome)) => outcome,
             // A panic stays a panic, whatever became of the batch.
             (_, Some(Err(panic))) => Err(panic),
-            (failed, _) => Ok(Err(E::from(QueryError::DatabaseError(
-                DatabaseErrorKind::Unknown,
-                Box::new(format!("the batch of writes did not commit: {}", failed.unwrap_or("not run"))),
-            )))),
+            (failed, _) => Ok(Err(not_committed(failed.unwrap_or("not run")))),
         };
-        *self.answer.0.lock() = Some(outcome);
+        if let Some(answer) = self.answer.take() {
+            *answer.0.lock() = Some(outcome);
+        }
     }
 }
 
@@ -323,6 +364,39 @@ mod tests {
             .map(|row| row.x)
             .collect();
         assert_eq!(kept, [0, 1, 2, 4, 6, 7]);
+    }
+
+    #[test]
+    fn a_background_job_waiting_goes_before_the_next_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().join("gate.db").display().to_string();
+        let gate = Arc::new(WriteGate::for_url(&url));
+        let mut turn = gate.enter().unwrap();
+        turn.connection().unwrap().batch_execute("CREATE TABLE t (x INTEGER)").unwrap();
+        let insert = |n: i64| move |conn: &mut DbConnection| conn.batch_execute(&format!("INSERT INTO t VALUES ({n})"));
+        let writer = {
+            let gate = gate.clone();
+            std::thread::spawn(move || gate.write(insert(1)).ok().unwrap().unwrap())
+        };
+        let job = {
+            let gate = gate.clone();
+            std::thread::spawn(move || insert(2)(gate.enter().unwrap().connection().unwrap()).unwrap())
+        };
+        let shared = gate.0.as_ref().unwrap();
+        while shared.turns.lock().waiting.is_empty() || shared.turns.lock().jobs_waiting == 0 {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        drop(turn);
+        writer.join().unwrap();
+        job.join().unwrap();
+        let mut turn = gate.enter().unwrap();
+        let order: Vec<i64> = diesel::sql_query("SELECT x FROM t ORDER BY rowid")
+            .load::<Kept>(turn.connection().unwrap())
+            .unwrap()
+            .into_iter()
+            .map(|row| row.x)
+            .collect();
+        assert_eq!(order, [2, 1], "the job that waited wrote first");
     }
 
     #[derive(QueryableByName)]
