@@ -31,7 +31,8 @@ pub fn text_matches<QS>(
 pub enum TsMatch {
     /// Words, which the database reads as it reads a case's text (`to_tsquery('simple', …)`).
     Words(String),
-    /// A `tsquery` as it stands, of lexemes the database's parser would split (scoped words).
+    /// A `tsquery` as it stands, of lexemes the database's parser would split: words scoped to
+    /// an organisation, in the case's `scope_vector`.
     Query(String),
 }
 
@@ -43,7 +44,7 @@ sql_expression!(TsMatch: Bool, |this, out| {
             out.push_sql(")");
         }
         TsMatch::Query(query) => {
-            out.push_sql("cases.search_vector @@ CAST(");
+            out.push_sql("cases.scope_vector @@ CAST(");
             out.push_bind_param::<Text, _>(query)?;
             out.push_sql(" AS tsquery)");
         }
