@@ -96,7 +96,7 @@ async fn a_shared_word_finds_each_partner_their_own_case(app: TestApp) {
         let staff = lea.get(search).await;
         assert!(staff.contains(&alphas) && staff.contains(&betas), "{search}");
     }
-    // A scoped word is no word anyone types: it finds nothing, for anyone.
+    // Typed out, another organisation's scoped word finds none of its cases.
     let scoped = format!("/cases?q=~{}~sharedword", cast.org_b.0);
     assert!(!alice.get(&scoped).await.contains(&betas));
 }

@@ -234,10 +234,10 @@ where
         }
         // Below the batch's own depth, SQLite itself ended the whole transaction (a full disk,
         // an I/O error): the batch stops, and nothing of it stands.
-        match now < outer || (left > outer && !panicked) {
-            true => Err(QueryError::BrokenTransactionManager),
-            false => Ok(()),
+        if now < outer || (left > outer && !panicked) {
+            return Err(QueryError::BrokenTransactionManager);
         }
+        Ok(())
     }
 
     fn answer(mut self: Box<Self>, failed: Option<&str>) {
@@ -322,11 +322,8 @@ mod tests {
 
     #[test]
     fn writes_waiting_together_commit_together_and_fail_alone() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = dir.path().join("gate.db").display().to_string();
-        let gate = Arc::new(WriteGate::for_url(&url));
-        let mut turn = gate.enter().unwrap();
-        turn.connection().unwrap().batch_execute("CREATE TABLE t (x INTEGER)").unwrap();
+        let (_dir, gate) = gate_with_table();
+        let turn = gate.enter().unwrap();
         let mut writers = Vec::new();
         for n in 0..8 {
             let gate = gate.clone();
@@ -355,24 +352,13 @@ mod tests {
         for n in [0, 1, 2, 4, 6, 7] {
             assert_eq!(outcomes[n].as_ref().ok().and_then(|o| o.as_ref().ok()), Some(&n));
         }
-        let mut turn = gate.enter().unwrap();
-        let conn = turn.connection().unwrap();
-        let kept: Vec<i64> = diesel::sql_query("SELECT x FROM t ORDER BY x")
-            .load::<Kept>(conn)
-            .unwrap()
-            .into_iter()
-            .map(|row| row.x)
-            .collect();
-        assert_eq!(kept, [0, 1, 2, 4, 6, 7]);
+        assert_eq!(kept(&gate, "x"), [0, 1, 2, 4, 6, 7]);
     }
 
     #[test]
     fn a_background_job_waiting_goes_before_the_next_batch() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = dir.path().join("gate.db").display().to_string();
-        let gate = Arc::new(WriteGate::for_url(&url));
-        let mut turn = gate.enter().unwrap();
-        turn.connection().unwrap().batch_execute("CREATE TABLE t (x INTEGER)").unwrap();
+        let (_dir, gate) = gate_with_table();
+        let turn = gate.enter().unwrap();
         let insert = |n: i64| move |conn: &mut DbConnection| conn.batch_execute(&format!("INSERT INTO t VALUES ({n})"));
         let writer = {
             let gate = gate.clone();
@@ -389,20 +375,29 @@ mod tests {
         drop(turn);
         writer.join().unwrap();
         job.join().unwrap();
-        let mut turn = gate.enter().unwrap();
-        let order: Vec<i64> = diesel::sql_query("SELECT x FROM t ORDER BY rowid")
-            .load::<Kept>(turn.connection().unwrap())
-            .unwrap()
-            .into_iter()
-            .map(|row| row.x)
-            .collect();
-        assert_eq!(order, [2, 1], "the job that waited wrote first");
+        assert_eq!(kept(&gate, "rowid"), [2, 1], "the job that waited wrote first");
+    }
+
+    /// A gate on a new database with one table `t`, and the folder that holds it.
+    fn gate_with_table() -> (tempfile::TempDir, Arc<WriteGate>) {
+        let dir = tempfile::tempdir().unwrap();
+        let gate = Arc::new(WriteGate::for_url(&dir.path().join("gate.db").display().to_string()));
+        gate.enter().unwrap().connection().unwrap().batch_execute("CREATE TABLE t (x INTEGER)").unwrap();
+        (dir, gate)
     }
 
     #[derive(QueryableByName)]
     struct Kept {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         x: i64,
+    }
+
+    /// What `t` holds, in the order of `order_by`.
+    fn kept(gate: &WriteGate, order_by: &str) -> Vec<i64> {
+        let mut turn = gate.enter().unwrap();
+        let rows: Vec<Kept> =
+            diesel::sql_query(format!("SELECT x FROM t ORDER BY {order_by}")).load(turn.connection().unwrap()).unwrap();
+        rows.into_iter().map(|row| row.x).collect()
     }
 
     #[test]
